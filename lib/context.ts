@@ -5,7 +5,16 @@
 import type { DeploymentStatus } from './status.js';
 import type { Mode, Procfile, ResolvedConfig } from './types.js';
 
-export type Phase = 'build' | 'release' | 'start' | 'postdeploy' | 'switch' | 'retire' | 'notify' | 'system';
+export type Phase =
+  | 'build'
+  | 'release'
+  | 'start'
+  | 'postdeploy'
+  | 'first-deploy'
+  | 'switch'
+  | 'retire'
+  | 'notify'
+  | 'system';
 export type Stream = 'stdout' | 'stderr' | 'system';
 
 /** What made a deployment. */
@@ -140,7 +149,7 @@ export interface ControlPlane {
   heartbeat(id: string): Promise<void>;
   setStatus(id: string, status: DeploymentStatus): Promise<void>;
   appendLogs(id: string, lines: LogLine[]): Promise<void>;
-  switchRoute(id: string, upstreams: Upstream[]): Promise<void>;
+  switchRoute(id: string, upstreams: Upstream[], artifact?: Artifact): Promise<void>;
   finish(id: string, record: FinishRecord): Promise<DeploymentRecord>;
 }
 
@@ -172,8 +181,11 @@ export interface DeploymentContext {
   formation?: StartedFormation;
   hook?: HookRunResult;
   readonly warnings: Warning[];
-  /** Records an output line under the deployment (streamed and stored). */
-  log(phase: Phase, line: string, stream?: Stream): void;
+  /**
+   * Records an output line under the deployment (shown and stored). With
+   * `stored: true` the line is only shown: the agent already stored it.
+   */
+  log(phase: Phase, line: string, stream?: Stream, options?: { stored?: boolean }): void;
   warn(warning: Warning): void;
   /** Marks a named step for progress display. */
   step(step: string, state: 'start' | 'done' | 'failed' | 'skipped', detail?: string): void;

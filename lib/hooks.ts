@@ -1,5 +1,5 @@
 import { AsyncParallelHook, AsyncSeriesBailHook, AsyncSeriesHook, AsyncSeriesWaterfallHook } from 'tapable';
-import type { DeploymentContext, HookRunResult, StartedFormation, Artifact } from './context.js';
+import type { Artifact, DeploymentContext, StartedFormation } from './context.js';
 import type { ResolvedConfig } from './types.js';
 import type { SlipwayError } from './errors.js';
 
@@ -22,32 +22,38 @@ export const STAGE = Object.freeze({
  * combine: series steps, "first runtime that answers wins" (bail), transforms
  * (waterfall), and notifications that run side by side (parallel).
  */
+/** Extra options a tap may give: `tapPromise({ name, stage, timeout }, fn)`. */
+export interface TapExtras {
+  /** Per-tap time limit in ms, overriding the hook's default. */
+  timeout?: number;
+}
+
 export function createHooks() {
   return Object.freeze({
     /** Transform the resolved config before anything runs. */
-    configure: new AsyncSeriesWaterfallHook<[ResolvedConfig]>(['config']),
+    configure: new AsyncSeriesWaterfallHook<[ResolvedConfig], ResolvedConfig, TapExtras>(['config']),
     /** The deployment was recorded and is about to build (Rollbar "started"). */
-    deploymentStarted: new AsyncParallelHook<[DeploymentContext]>(['deployment']),
+    deploymentStarted: new AsyncParallelHook<[DeploymentContext], TapExtras>(['deployment']),
     /** Build the artifact. The first runtime that returns one wins. */
-    build: new AsyncSeriesBailHook<[DeploymentContext], Artifact | undefined>(['deployment']),
+    build: new AsyncSeriesBailHook<[DeploymentContext], Artifact | undefined, TapExtras>(['deployment']),
     /** Heroku mode: the release command, after the build, before anything starts. */
-    release: new AsyncSeriesHook<[DeploymentContext]>(['deployment']),
+    release: new AsyncSeriesHook<[DeploymentContext], TapExtras>(['deployment']),
     /** Start the formation, not routed yet, and wait until web is ready. */
-    startContainers: new AsyncSeriesBailHook<[DeploymentContext], StartedFormation | undefined>(['deployment']),
+    startContainers: new AsyncSeriesBailHook<[DeploymentContext], StartedFormation | undefined, TapExtras>(['deployment']),
     /** Every new process accepted connections. */
-    containersStarted: new AsyncSeriesHook<[DeploymentContext]>(['deployment']),
+    containersStarted: new AsyncSeriesHook<[DeploymentContext], TapExtras>(['deployment']),
     /** The gate: the postdeploy one-off, and notifiers with `required: true`. */
-    postdeploy: new AsyncSeriesHook<[DeploymentContext]>(['deployment']),
+    postdeploy: new AsyncSeriesHook<[DeploymentContext], TapExtras>(['deployment']),
     /** Point the app's route at the new processes: the point of no return. */
-    routeSwitch: new AsyncSeriesHook<[DeploymentContext]>(['deployment']),
+    routeSwitch: new AsyncSeriesHook<[DeploymentContext], TapExtras>(['deployment']),
     /** Stop the previous release after the drain. */
-    retire: new AsyncSeriesHook<[DeploymentContext]>(['deployment']),
+    retire: new AsyncSeriesHook<[DeploymentContext], TapExtras>(['deployment']),
     /** After success: notifications. Failures only warn. */
-    succeeded: new AsyncParallelHook<[DeploymentContext]>(['deployment']),
+    succeeded: new AsyncParallelHook<[DeploymentContext], TapExtras>(['deployment']),
     /** After any failure, with the error. Failures only warn. */
-    failed: new AsyncParallelHook<[DeploymentContext, SlipwayError]>(['deployment', 'error']),
+    failed: new AsyncParallelHook<[DeploymentContext, SlipwayError], TapExtras>(['deployment', 'error']),
     /** Every finished deployment, success or not (webhooks, cleanup). */
-    done: new AsyncParallelHook<[DeploymentContext]>(['deployment']),
+    done: new AsyncParallelHook<[DeploymentContext], TapExtras>(['deployment']),
   });
 }
 
@@ -81,4 +87,3 @@ export const hookRules: Readonly<Record<HookName, HookRule>> = Object.freeze({
   done: { gating: false, runsOnFailure: true, tapTimeout: () => 2 * minute },
 });
 
-export type { HookRunResult };

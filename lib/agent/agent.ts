@@ -1,0 +1,381 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  Artifact,
+  DeploymentRecord,
+  FinishRecord,
+  LogLine,
+  OpenRequest,
+  OpenedDeployment,
+  Upstream,
+} from '../context.js';
+import { SlipwayError } from '../errors.js';
+import { Masker } from '../mask.js';
+import { assertTransition, isFinished } from '../status.js';
+import type { DeploymentStatus } from '../status.js';
+import { processStartTime } from './managed-process.js';
+import type { AgentPaths } from './paths.js';
+import { freePort } from './ports.js';
+import type { OneOffRequest, ProcessSpec, StartRequest, StartResult, StreamMessage } from './protocol.js';
+import { Router } from './router.js';
+import type { Store } from './store.js';
+import { Supervisor } from './supervisor.js';
+
+/** A deployment whose owner stops heartbeating for this long is aborted. */
+export const LEASE_MS = 4000;
+const DEFAULT_GRACE_MS = 30_000;
+
+interface Pending {
+  app: string;
+  specs?: ProcessSpec[];
+  request?: StartRequest;
+  abort: AbortController;
+}
+
+interface LiveProcesses {
+  deploymentId: string;
+  /** Supervisor key of the processes serving now (changes on a config restart). */
+  key: string;
+  request?: StartRequest;
+}
+
+/** The agent's logic: deployments, locks, leases, routes, processes. The HTTP layer only translates. */
+export class Agent {
+  readonly router: Router;
+  readonly supervisor: Supervisor;
+  readonly startedAt = Date.now();
+  #pending = new Map<string, Pending>();
+  #live = new Map<string, LiveProcesses>();
+  #maskers = new Map<string, Masker>();
+  #leaseTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly store: Store,
+    readonly paths: AgentPaths,
+    readonly log: (message: string) => void,
+  ) {
+    this.router = new Router({ log: (app, message) => log(`router ${app}: ${message}`) });
+    this.supervisor = new Supervisor({
+      paths,
+      configVars: (app) => store.getConfigVars(app),
+      output: (app, deploymentId, phase, stream, line) => {
+        if (!this.store.getDeployment(deploymentId)) return;
+        this.store.appendLogs(deploymentId, [{ phase, stream, line: this.#masker(app).mask(line), ts: Date.now() }]);
+      },
+      recordProcess: (p) => store.recordProcess(p),
+      removeProcess: (key) => store.removeProcess(key),
+      log,
+    });
+  }
+
+  #masker(app: string): Masker {
+    let masker = this.#maskers.get(app);
+    if (!masker) {
+      masker = new Masker();
+      masker.addEnv(this.store.getConfigVars(app));
+      this.#maskers.set(app, masker);
+    }
+    return masker;
+  }
+
+  // ── start-up and shutdown ──────────────────────────────────────────────
+
+  /** Puts back what a previous agent left: stray processes stopped, live releases serving again. */
+  async recover(): Promise<void> {
+    for (const p of this.store.listProcesses()) {
+      if (p.startedAt && processStartTime(p.pid) === p.startedAt) {
+        try {
+          process.kill(-p.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      this.store.removeProcess(p.key);
+    }
+    for (const d of this.store.unfinishedDeployments()) {
+      this.store.updateDeployment(d.id, {
+        status: d.status === 'success' ? 'success' : 'aborted',
+        finishedAt: new Date().toISOString(),
+        error: d.status === 'success' ? null : { code: 'DEPLOY_ABORTED', message: 'the agent restarted during the deployment' },
+      });
+    }
+    await Promise.all(
+      this.store.listLive().map(async (live) => {
+        const app = this.store.getApp(live.app);
+        if (!app?.port) return;
+        try {
+          await this.router.listen(live.app, app.port, app.host);
+          const release = this.store.getRelease(live.app, live.release);
+          const specs = (release?.processes ?? []) as unknown as ProcessSpec[];
+          if (live.runtime === 'process' && specs.length > 0 && specs[0]?.runtimeEnv) {
+            const request: StartRequest = { specs, startTimeoutMs: 60_000, graceMs: DEFAULT_GRACE_MS };
+            const started = await this.supervisor.start(live.app, live.deploymentId, request);
+            this.supervisor.markLive(live.deploymentId);
+            this.#live.set(live.app, { deploymentId: live.deploymentId, key: live.deploymentId, request });
+            this.router.setRoute(live.app, started.upstreams);
+            this.store.setLive(live.app, { ...live, upstreams: started.upstreams });
+          } else {
+            this.router.setRoute(live.app, live.upstreams);
+          }
+        } catch (error) {
+          this.log(`could not restore ${live.app}: ${(error as Error).message}`);
+        }
+      }),
+    );
+    this.#leaseTimer = setInterval(() => void this.#checkLeases(), 500);
+    this.#leaseTimer.unref();
+  }
+
+  async shutdown(graceMs = 10_000): Promise<void> {
+    clearInterval(this.#leaseTimer);
+    for (const [id, pending] of this.#pending) {
+      pending.abort.abort();
+      const d = this.store.getDeployment(id);
+      if (d && !isFinished(d.status)) {
+        this.store.updateDeployment(id, {
+          status: d.status === 'success' ? 'success' : 'aborted',
+          finishedAt: new Date().toISOString(),
+          error: d.status === 'success' ? null : { code: 'DEPLOY_ABORTED', message: 'the agent stopped during the deployment' },
+        });
+      }
+    }
+    await this.router.close();
+    await this.supervisor.stopAll(graceMs);
+  }
+
+  async #checkLeases(): Promise<void> {
+    const now = Date.now();
+    for (const d of this.store.unfinishedDeployments()) {
+      if (d.leaseExpiresAt >= now) continue;
+      this.log(`deployment ${d.id} of ${d.app}: owner stopped heartbeating`);
+      if (d.status === 'success') {
+        await this.finish(d.id, { status: 'success', hookExitCode: d.hookExitCode, hookReason: d.hookReason, warnings: d.warnings, error: null });
+        await this.retire(d.id).catch(() => undefined);
+      } else {
+        this.#pending.get(d.id)?.abort.abort();
+        await this.finish(d.id, {
+          status: 'aborted',
+          hookExitCode: d.hookExitCode,
+          hookReason: d.hookReason,
+          warnings: d.warnings,
+          error: { code: 'DEPLOY_ABORTED', message: 'the deploying process stopped responding; deployment aborted' },
+        });
+      }
+    }
+  }
+
+  // ── deployments ────────────────────────────────────────────────────────
+
+  #deployment(id: string): DeploymentRecord {
+    const d = this.store.getDeployment(id);
+    if (!d) throw new SlipwayError('DEPLOY_NOT_FOUND', `no deployment ${id}`);
+    return d;
+  }
+
+  #active(id: string): DeploymentRecord {
+    const d = this.#deployment(id);
+    if (isFinished(d.status)) {
+      throw new SlipwayError('DEPLOY_ABORTED', `deployment ${id} is already ${d.status}`, { status: 'aborted' });
+    }
+    return d;
+  }
+
+  async #ensureListener(app: string, requested: number | undefined, host: string): Promise<number> {
+    const row = this.store.ensureApp(app, { port: requested, host });
+    const port = requested ?? row.port ?? (await freePort(host));
+    const current = this.router.port(app);
+    if (current !== port || row.host !== host) {
+      if (current !== undefined) await this.router.closeApp(app);
+      try {
+        await this.router.listen(app, port, host);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+          throw new SlipwayError('PORT_IN_USE', `port ${port} on ${host} is already in use; app ${app} cannot listen there`);
+        }
+        throw error;
+      }
+      const live = this.store.getLive(app);
+      if (live) this.router.setRoute(app, live.upstreams);
+    }
+    if (row.port !== port || row.host !== host) this.store.setAppRouting(app, port, host);
+    return port;
+  }
+
+  async open(request: OpenRequest): Promise<OpenedDeployment> {
+    if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(request.app)) {
+      throw new SlipwayError('CONFIG_INVALID', `invalid app name "${request.app}"`);
+    }
+    const running = this.store.unfinishedDeployments(request.app)[0];
+    if (running) {
+      throw new SlipwayError(
+        'DEPLOY_LOCKED',
+        `deployment ${running.id.slice(0, 8)} (release ${running.release}) of ${request.app} is running`,
+        { data: { deploymentId: running.id } },
+      );
+    }
+    const port = await this.#ensureListener(request.app, request.port, request.host);
+    const release = this.store.nextRelease(request.app);
+    const id = randomUUID();
+    this.store.createDeployment({
+      id,
+      app: request.app,
+      release,
+      version: request.version,
+      kind: request.kind,
+      mode: request.mode,
+      sourceRelease: request.sourceRelease ?? null,
+      leaseExpiresAt: Date.now() + LEASE_MS,
+    });
+    this.#pending.set(id, { app: request.app, abort: new AbortController() });
+    const masker = this.#masker(request.app);
+    masker.addEnv(request.env);
+    const live = this.store.getLive(request.app);
+    return {
+      id,
+      release,
+      port,
+      configVars: this.store.getConfigVars(request.app),
+      live: live
+        ? { release: live.release, version: live.version, deploymentId: live.deploymentId, upstreams: live.upstreams }
+        : null,
+      firstDeploy: !this.store.listDeployments({ app: request.app }).some((d) => d.status === 'success'),
+    };
+  }
+
+  heartbeat(id: string): void {
+    this.#active(id);
+    this.store.updateDeployment(id, { leaseExpiresAt: Date.now() + LEASE_MS });
+  }
+
+  setStatus(id: string, status: DeploymentStatus): void {
+    const d = this.#active(id);
+    assertTransition(d.status, status);
+    this.store.updateDeployment(id, { status, leaseExpiresAt: Date.now() + LEASE_MS });
+  }
+
+  appendLogs(id: string, lines: LogLine[]): void {
+    this.#deployment(id);
+    this.store.appendLogs(id, lines);
+  }
+
+  async startProcesses(id: string, request: StartRequest): Promise<StartResult> {
+    const d = this.#active(id);
+    const pending = this.#pending.get(id);
+    if (pending) {
+      pending.specs = request.specs;
+      pending.request = request;
+    }
+    return this.supervisor.start(d.app, id, request);
+  }
+
+  async oneOff(id: string, request: OneOffRequest, send: (m: StreamMessage) => void, signal: AbortSignal) {
+    const d = this.#active(id);
+    const pending = this.#pending.get(id);
+    const aborted = pending ? AbortSignal.any([signal, pending.abort.signal]) : signal;
+    return this.supervisor.runOneOff(d.app, id, request, send, aborted);
+  }
+
+  /** The point of no return: new requests go to the new release. */
+  switchRoute(id: string, upstreams: Upstream[], artifact?: Artifact): void {
+    const d = this.#active(id);
+    const pending = this.#pending.get(id);
+    this.router.setRoute(d.app, upstreams);
+    const runtime = artifact?.runtime ?? 'process';
+    this.store.setLive(d.app, { release: d.release, deploymentId: id, version: d.version, upstreams, runtime });
+    this.store.recordRelease({
+      app: d.app,
+      release: d.release,
+      version: d.version,
+      kind: d.kind,
+      deploymentId: id,
+      artifact: artifact ?? { runtime },
+      processes: (pending?.specs ?? []) as never,
+      createdAt: new Date().toISOString(),
+      sourceRelease: d.sourceRelease,
+    });
+    this.supervisor.markLive(id);
+    const previous = this.#live.get(d.app);
+    this.#live.set(d.app, { deploymentId: id, key: id, request: pending?.request });
+    if (previous) this.#retiring.set(id, previous);
+  }
+
+  #retiring = new Map<string, LiveProcesses>();
+
+  /** After the switch: drain the previous release, then stop its processes. */
+  async retire(id: string, graceMs = DEFAULT_GRACE_MS): Promise<{ drained: boolean }> {
+    const previous = this.#retiring.get(id);
+    this.#retiring.delete(id);
+    if (!previous) return { drained: true };
+    const upstreams = this.supervisor.upstreams(previous.key);
+    const { drained } = await this.router.drain(upstreams, graceMs);
+    await this.supervisor.stopDeployment(previous.key, graceMs);
+    return { drained };
+  }
+
+  async finish(id: string, record: FinishRecord): Promise<DeploymentRecord> {
+    const d = this.#deployment(id);
+    if (isFinished(d.status)) return d;
+    if (record.status !== d.status) assertTransition(d.status, record.status);
+    const pending = this.#pending.get(id);
+    this.#pending.delete(id);
+    if (record.status !== 'success') {
+      pending?.abort.abort();
+      await this.supervisor.stopDeployment(id, 5000);
+    }
+    return this.store.updateDeployment(id, { ...record, finishedAt: new Date().toISOString() });
+  }
+
+  // ── apps ───────────────────────────────────────────────────────────────
+
+  apps() {
+    return this.store.listApps().map((app) => {
+      const live = this.store.getLive(app.name);
+      const procs = this.#live.get(app.name);
+      return {
+        name: app.name,
+        port: app.port,
+        host: app.host,
+        live: live ? { release: live.release, version: live.version, deploymentId: live.deploymentId, runtime: live.runtime } : null,
+        upstreams: live?.upstreams ?? [],
+        processes: procs ? this.supervisor.processes(procs.key) : [],
+      };
+    });
+  }
+
+  configVars(app: string): Record<string, string> {
+    return this.store.getConfigVars(app);
+  }
+
+  /** Stores config vars and restarts the live processes with them (no postdeploy). */
+  async setConfigVars(app: string, changes: Record<string, string | null>): Promise<{ vars: Record<string, string>; restarted: boolean }> {
+    this.store.ensureApp(app, { host: '127.0.0.1' });
+    const vars = this.store.setConfigVars(app, changes);
+    this.#maskers.delete(app);
+    const restarted = await this.restart(app);
+    return { vars, restarted };
+  }
+
+  /** Starts a fresh set of the live processes, switches to them, then stops the old set. */
+  async restart(app: string): Promise<boolean> {
+    const live = this.#live.get(app);
+    if (!live?.request) return false;
+    const key = `${live.deploymentId}~${Date.now()}`;
+    const started = await this.supervisor.start(app, live.deploymentId, live.request, key);
+    this.supervisor.markLive(key);
+    this.router.setRoute(app, started.upstreams);
+    const row = this.store.getLive(app);
+    if (row) this.store.setLive(app, { ...row, upstreams: started.upstreams });
+    this.#live.set(app, { ...live, key });
+    const oldUpstreams = this.supervisor.upstreams(live.key);
+    await this.router.drain(oldUpstreams, live.request.graceMs);
+    await this.supervisor.stopDeployment(live.key, live.request.graceMs);
+    return true;
+  }
+
+  liveSpecs(app: string): { deploymentId: string; specs: ProcessSpec[]; cwd?: string } | null {
+    const live = this.store.getLive(app);
+    if (!live) return null;
+    const release = this.store.getRelease(app, live.release);
+    const specs = (release?.processes ?? []) as unknown as ProcessSpec[];
+    return { deploymentId: live.deploymentId, specs, cwd: release?.artifact.path };
+  }
+}

@@ -1,0 +1,199 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, openSync } from 'node:fs';
+import { request } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import type {
+  Artifact,
+  ControlPlane,
+  DeploymentRecord,
+  FinishRecord,
+  LogLine,
+  OpenRequest,
+  OpenedDeployment,
+  Upstream,
+} from '../context.js';
+import { type ErrorCode, SlipwayError, catalogue } from '../errors.js';
+import type { DeploymentStatus } from '../status.js';
+import { lineSplitter } from './line-splitter.js';
+import { type AgentPaths, agentPaths } from './paths.js';
+import type { OneOffRequest, StartRequest, StartResult, StreamMessage } from './protocol.js';
+
+type Exit = Extract<StreamMessage, { type: 'exit' }>;
+
+function toError(body: unknown, status: number): SlipwayError {
+  const e = (body as { error?: { code?: string; message?: string; data?: Record<string, unknown> } })?.error;
+  const code = (e?.code && e.code in catalogue ? e.code : 'AGENT_REQUEST') as ErrorCode;
+  return new SlipwayError(code, e?.message ?? `agent answered HTTP ${status}`, { data: e?.data });
+}
+
+/** Talks to the agent over its unix socket; the Deployer's control plane in production. */
+export class AgentClient implements ControlPlane {
+  constructor(readonly paths: AgentPaths = agentPaths()) {}
+
+  call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const req = request(
+        {
+          socketPath: this.paths.socket,
+          method,
+          path,
+          headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {},
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            let parsed: unknown;
+            try {
+              parsed = JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null');
+            } catch {
+              parsed = null;
+            }
+            if ((res.statusCode ?? 500) >= 400) reject(toError(parsed, res.statusCode ?? 500));
+            else resolve(parsed as T);
+          });
+        },
+      );
+      req.on('error', (error) =>
+        reject(
+          new SlipwayError('AGENT_UNAVAILABLE', `cannot reach the agent at ${this.paths.socket}: ${error.message}`, {
+            cause: error,
+          }),
+        ),
+      );
+      req.end(payload);
+    });
+  }
+
+  /** POSTs and reads an NDJSON stream until its final message. */
+  stream(path: string, body: unknown, onMessage: (m: StreamMessage) => void, signal?: AbortSignal): Promise<Exit> {
+    return new Promise((resolve, reject) => {
+      const payload = JSON.stringify(body);
+      let final: Exit | undefined;
+      const req = request(
+        {
+          socketPath: this.paths.socket,
+          method: 'POST',
+          path,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+          signal,
+        },
+        (res) => {
+          if ((res.statusCode ?? 500) >= 400) {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => {
+              let parsed: unknown = null;
+              try {
+                parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+              } catch {
+                // not JSON
+              }
+              reject(toError(parsed, res.statusCode ?? 500));
+            });
+            return;
+          }
+          let failure: SlipwayError | undefined;
+          const split = lineSplitter((line) => {
+            if (!line) return;
+            const m = JSON.parse(line) as StreamMessage;
+            if (m.type === 'exit') final = m;
+            else if (m.type === 'error') failure = toError({ error: m }, 500);
+            else onMessage(m);
+          });
+          res.on('data', (c: Buffer) => split.push(c));
+          res.on('end', () => {
+            split.end();
+            if (failure) reject(failure);
+            else if (final) resolve(final);
+            else reject(new SlipwayError('AGENT_UNAVAILABLE', 'the agent closed the stream before the one-off ended'));
+          });
+        },
+      );
+      req.on('error', (error) => {
+        if (signal?.aborted) reject(new SlipwayError('DEPLOY_ABORTED', 'deployment aborted'));
+        else reject(new SlipwayError('AGENT_UNAVAILABLE', `lost the agent: ${error.message}`, { cause: error }));
+      });
+      req.end(payload);
+    });
+  }
+
+  async health(): Promise<{ pid: number; uptimeMs: number; rss: number; home: string } | null> {
+    try {
+      return await this.call('GET', '/health');
+    } catch {
+      return null;
+    }
+  }
+
+  /** Starts the agent when nothing answers on the socket, then waits until it does. */
+  async ensureRunning(timeoutMs = 10_000): Promise<void> {
+    if (await this.health()) return;
+    mkdirSync(this.paths.home, { recursive: true, mode: 0o700 });
+    const out = openSync(this.paths.log, 'a', 0o600);
+    const entry = fileURLToPath(new URL('./main.js', import.meta.url));
+    const child = spawn(process.execPath, [...process.execArgv, entry], {
+      detached: true,
+      stdio: ['ignore', out, out],
+      env: { ...process.env, SLIPWAY_HOME: this.paths.home },
+    });
+    child.unref();
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (await this.health()) return;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new SlipwayError('AGENT_UNAVAILABLE', `the agent did not start within ${timeoutMs / 1000}s; see ${this.paths.log}`);
+  }
+
+  // ── ControlPlane ───────────────────────────────────────────────────────
+
+  async open(req: OpenRequest, onWait: (message: string) => void): Promise<OpenedDeployment> {
+    let announced = false;
+    for (;;) {
+      try {
+        return await this.call<OpenedDeployment>('POST', '/deployments', req);
+      } catch (error) {
+        if (!(error instanceof SlipwayError) || error.code !== 'DEPLOY_LOCKED' || !req.wait) throw error;
+        if (!announced) onWait(`${error.message}; waiting for it to finish`);
+        announced = true;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  }
+
+  async heartbeat(id: string): Promise<void> {
+    await this.call('POST', `/deployments/${id}/heartbeat`);
+  }
+
+  async setStatus(id: string, status: DeploymentStatus): Promise<void> {
+    await this.call('POST', `/deployments/${id}/status`, { status });
+  }
+
+  async appendLogs(id: string, lines: LogLine[]): Promise<void> {
+    await this.call('POST', `/deployments/${id}/logs`, { lines });
+  }
+
+  async switchRoute(id: string, upstreams: Upstream[], artifact?: Artifact): Promise<void> {
+    await this.call('POST', `/deployments/${id}/switch`, { upstreams, artifact });
+  }
+
+  finish(id: string, record: FinishRecord): Promise<DeploymentRecord> {
+    return this.call('POST', `/deployments/${id}/finish`, record);
+  }
+
+  // ── process runtime ────────────────────────────────────────────────────
+
+  startProcesses(id: string, req: StartRequest): Promise<StartResult> {
+    return this.call('POST', `/deployments/${id}/processes`, req);
+  }
+
+  oneOff(id: string, req: OneOffRequest, onMessage: (m: StreamMessage) => void, signal?: AbortSignal): Promise<Exit> {
+    return this.stream(`/deployments/${id}/one-off`, req, onMessage, signal);
+  }
+
+  retire(id: string, graceMs: number): Promise<{ drained: boolean }> {
+    return this.call('POST', `/deployments/${id}/retire`, { graceMs });
+  }
+}

@@ -1,0 +1,160 @@
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * A memory limit on a whole process tree. A cgroup where the machine lets us
+ * create one (the kernel OOM-kills the tree); otherwise the tree's RSS is
+ * watched and the process group killed when it goes over.
+ */
+export interface MemoryLimit {
+  readonly kind: 'cgroup-v1' | 'cgroup-v2' | 'rss-watch';
+  /** argv that runs `command` inside the limit (the shell joins the cgroup first). */
+  argv(command: string): string[];
+  /** Starts watching once the process group exists. */
+  watch(pgid: number, kill: () => void): void;
+  /** True when the limit was hit. */
+  exceeded(): boolean;
+  dispose(): void;
+}
+
+const V1_ROOT = '/sys/fs/cgroup/memory';
+const V2_ROOT = '/sys/fs/cgroup';
+
+function plainArgv(command: string): string[] {
+  return ['/bin/sh', '-c', command];
+}
+
+/** The shell writes its own pid into the cgroup before exec'ing the command, so nothing runs outside it. */
+function cgroupArgv(procsFile: string, command: string): string[] {
+  return ['/bin/sh', '-c', 'echo $$ > "$1" || exit 125; exec /bin/sh -c "$2"', 'slipway-limit', procsFile, command];
+}
+
+function readCounter(file: string, key: string): number {
+  try {
+    const match = readFileSync(file, 'utf8').match(new RegExp(`^${key} (\\d+)$`, 'm'));
+    return match ? Number(match[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function tryWrite(file: string, value: string): boolean {
+  try {
+    writeFileSync(file, value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function cgroupV1(name: string, bytes: number): MemoryLimit | null {
+  if (!existsSync(join(V1_ROOT, 'memory.limit_in_bytes'))) return null;
+  const dir = join(V1_ROOT, 'slipway', name);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch {
+    return null;
+  }
+  if (!tryWrite(join(dir, 'memory.limit_in_bytes'), String(bytes))) {
+    safeRmdir(dir);
+    return null;
+  }
+  // Without a swap limit the tree could page out instead of being stopped.
+  tryWrite(join(dir, 'memory.memsw.limit_in_bytes'), String(bytes));
+  return {
+    kind: 'cgroup-v1',
+    argv: (command) => cgroupArgv(join(dir, 'cgroup.procs'), command),
+    watch() {},
+    exceeded: () => readCounter(join(dir, 'memory.oom_control'), 'oom_kill') > 0,
+    dispose: () => safeRmdir(dir),
+  };
+}
+
+function cgroupV2(name: string, bytes: number): MemoryLimit | null {
+  if (!existsSync(join(V2_ROOT, 'cgroup.controllers'))) return null;
+  try {
+    if (!readFileSync(join(V2_ROOT, 'cgroup.subtree_control'), 'utf8').includes('memory')) return null;
+  } catch {
+    return null;
+  }
+  const dir = join(V2_ROOT, 'slipway', name);
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(V2_ROOT, 'slipway', 'cgroup.subtree_control'), '+memory');
+  } catch {
+    // the parent may already delegate memory
+  }
+  if (!tryWrite(join(dir, 'memory.max'), String(bytes))) {
+    safeRmdir(dir);
+    return null;
+  }
+  tryWrite(join(dir, 'memory.swap.max'), '0');
+  return {
+    kind: 'cgroup-v2',
+    argv: (command) => cgroupArgv(join(dir, 'cgroup.procs'), command),
+    watch() {},
+    exceeded: () => readCounter(join(dir, 'memory.events'), 'oom_kill') > 0,
+    dispose: () => safeRmdir(dir),
+  };
+}
+
+function safeRmdir(dir: string): void {
+  // A cgroup can only be removed once empty; the last process may take a moment to be reaped.
+  for (let i = 0; i < 50; i++) {
+    try {
+      rmdirSync(dir);
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      const until = Date.now() + 10;
+      while (Date.now() < until) {
+        // brief spin: cgroup removal is synchronous and rare
+      }
+    }
+  }
+}
+
+const PAGE = 4096;
+
+/** Sum of the resident memory of every process in a process group. */
+export function groupRss(pgid: number): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // fields[2] is pgrp, fields[21] rss (pages), counted from the state field
+      if (Number(fields[2]) === pgid) total += Number(fields[21]) * PAGE;
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return total;
+}
+
+function rssWatch(bytes: number, intervalMs = 100): MemoryLimit {
+  let timer: NodeJS.Timeout | undefined;
+  let hit = false;
+  return {
+    kind: 'rss-watch',
+    argv: plainArgv,
+    watch(pgid, kill) {
+      timer = setInterval(() => {
+        if (groupRss(pgid) > bytes) {
+          hit = true;
+          clearInterval(timer);
+          kill();
+        }
+      }, intervalMs);
+      timer.unref();
+    },
+    exceeded: () => hit,
+    dispose: () => clearInterval(timer),
+  };
+}
+
+export function createMemoryLimit(name: string, bytes: number, prefer?: MemoryLimit['kind']): MemoryLimit {
+  if (prefer === 'rss-watch') return rssWatch(bytes);
+  return cgroupV1(name, bytes) ?? cgroupV2(name, bytes) ?? rssWatch(bytes);
+}

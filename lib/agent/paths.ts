@@ -1,0 +1,41 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** Where one agent keeps everything: one agent per SLIPWAY_HOME. */
+export function slipwayHome(env: NodeJS.ProcessEnv = process.env): string {
+  return env.SLIPWAY_HOME || join(homedir(), '.slipway');
+}
+
+export interface AgentPaths {
+  home: string;
+  /** 0700: holds the control socket. */
+  runDir: string;
+  socket: string;
+  pidFile: string;
+  lockFile: string;
+  log: string;
+  db: string;
+  apps: string;
+}
+
+export function agentPaths(home = slipwayHome()): AgentPaths {
+  const runDir = join(home, 'run');
+  return {
+    home,
+    runDir,
+    socket: join(runDir, 'agent.sock'),
+    pidFile: join(runDir, 'agent.pid'),
+    lockFile: join(runDir, 'agent.lock'),
+    log: join(home, 'agent.log'),
+    db: join(home, 'state.db'),
+    apps: join(home, 'apps'),
+  };
+}
+
+export function releaseDir(paths: AgentPaths, app: string, release: number): string {
+  return join(paths.apps, app, 'releases', String(release));
+}
+
+export function scratchDir(paths: AgentPaths, app: string, name: string): string {
+  return join(paths.apps, app, 'scratch', name);
+}

@@ -1,0 +1,55 @@
+import { execFile } from 'node:child_process';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface ScratchCopy {
+  path: string;
+  kind: 'overlay' | 'copy';
+  dispose(): Promise<void>;
+}
+
+let overlayWorks: boolean | undefined;
+
+/**
+ * A private, writable copy of a release for a one-off: what it writes never
+ * reaches the release the web processes run from. An overlay mount when the
+ * machine allows it (instant, copy-on-write), a copy otherwise.
+ */
+export async function makeScratchCopy(from: string, dir: string): Promise<ScratchCopy> {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  if (overlayWorks !== false && process.getuid?.() === 0) {
+    const upper = join(dir, 'upper');
+    const work = join(dir, 'work');
+    const merged = join(dir, 'app');
+    await Promise.all([mkdir(upper), mkdir(work), mkdir(merged)]);
+    try {
+      await run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${from},upperdir=${upper},workdir=${work}`, merged]);
+      overlayWorks = true;
+      return {
+        path: merged,
+        kind: 'overlay',
+        async dispose() {
+          await run('umount', ['-l', merged]).catch(() => undefined);
+          await rm(dir, { recursive: true, force: true });
+        },
+      };
+    } catch {
+      overlayWorks = false;
+    }
+  }
+  const target = join(dir, 'app');
+  await rm(target, { recursive: true, force: true });
+  await run('cp', ['-a', '--reflink=auto', `${from}/.`, target]).catch(async () => {
+    await mkdir(target, { recursive: true });
+    await run('cp', ['-a', `${from}/.`, target]);
+  });
+  return {
+    path: target,
+    kind: 'copy',
+    dispose: () => rm(dir, { recursive: true, force: true }),
+  };
+}

@@ -1,0 +1,151 @@
+import { chmodSync } from 'node:fs';
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { SlipwayError, toSlipwayError } from '../errors.js';
+import type { Agent } from './agent.js';
+import type { StreamMessage } from './protocol.js';
+
+type Params = Record<string, string>;
+type Handler = (ctx: {
+  params: Params;
+  query: URLSearchParams;
+  body: any;
+  res: ServerResponse;
+  req: IncomingMessage;
+}) => Promise<unknown> | unknown;
+
+/** Answers already written by the handler (streams) return this. */
+const STREAMED = Symbol('streamed');
+
+function readBody(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (chunks.length === 0) return resolve({});
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      } catch (error) {
+        reject(new SlipwayError('AGENT_REQUEST', `malformed JSON body: ${(error as Error).message}`));
+      }
+    });
+    req.on('error', reject);
+  });
+}
+
+/** Streams NDJSON messages; ends when `work` settles. */
+async function stream(res: ServerResponse, work: (send: (m: StreamMessage) => void) => Promise<StreamMessage>) {
+  res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+  const send = (m: StreamMessage) => {
+    if (!res.destroyed) res.write(`${JSON.stringify(m)}\n`);
+  };
+  try {
+    send(await work(send));
+  } catch (error) {
+    const e = toSlipwayError(error);
+    send({ type: 'error', code: e.code, message: e.message });
+  }
+  res.end();
+  return STREAMED;
+}
+
+function routes(agent: Agent, stop: () => void): [string, string, Handler][] {
+  return [
+    ['GET', '/health', () => ({ pid: process.pid, uptimeMs: Date.now() - agent.startedAt, rss: process.memoryUsage().rss, home: agent.paths.home })],
+    ['POST', '/agent/stop', () => {
+      setImmediate(stop);
+      return { stopping: true };
+    }],
+    ['POST', '/deployments', ({ body }) => agent.open(body)],
+    ['GET', '/deployments', ({ query }) =>
+      agent.store.listDeployments({ app: query.get('app') ?? undefined, limit: Number(query.get('limit') ?? 50) })],
+    ['GET', '/deployments/:id', ({ params }) => {
+      const d = agent.store.getDeployment(params.id!);
+      if (!d) throw new SlipwayError('DEPLOY_NOT_FOUND', `no deployment ${params.id}`);
+      return d;
+    }],
+    ['GET', '/deployments/:id/logs', ({ params }) => agent.store.getLogs(params.id!)],
+    ['POST', '/deployments/:id/heartbeat', ({ params }) => agent.heartbeat(params.id!)],
+    ['POST', '/deployments/:id/status', ({ params, body }) => agent.setStatus(params.id!, body.status)],
+    ['POST', '/deployments/:id/logs', ({ params, body }) => agent.appendLogs(params.id!, body.lines ?? [])],
+    ['POST', '/deployments/:id/processes', ({ params, body }) => agent.startProcesses(params.id!, body)],
+    ['POST', '/deployments/:id/one-off', ({ params, body, res, req }) => {
+      const closed = new AbortController();
+      res.on('close', () => {
+        if (!res.writableFinished) closed.abort();
+      });
+      void req;
+      return stream(res, (send) => agent.oneOff(params.id!, body, send, closed.signal));
+    }],
+    ['POST', '/deployments/:id/switch', ({ params, body }) => agent.switchRoute(params.id!, body.upstreams ?? [], body.artifact)],
+    ['POST', '/deployments/:id/retire', ({ params, body }) => agent.retire(params.id!, body.graceMs)],
+    ['POST', '/deployments/:id/finish', ({ params, body }) => agent.finish(params.id!, body)],
+    ['GET', '/apps', () => agent.apps()],
+    ['GET', '/apps/:app/config', ({ params }) => agent.configVars(params.app!)],
+    ['POST', '/apps/:app/config', ({ params, body }) => agent.setConfigVars(params.app!, body.changes ?? {})],
+    ['GET', '/apps/:app/releases', ({ params }) => agent.store.listReleases(params.app!)],
+    ['GET', '/apps/:app/live', ({ params }) => agent.liveSpecs(params.app!)],
+    ['POST', '/apps/:app/run', ({ params, body, res }) => {
+      const closed = new AbortController();
+      res.on('close', () => {
+        if (!res.writableFinished) closed.abort();
+      });
+      return stream(res, (send) => agent.supervisor.runOneOff(params.app!, `run-${Date.now()}`, body, send, closed.signal));
+    }],
+  ];
+}
+
+function match(pattern: string, path: string): Params | null {
+  const a = pattern.split('/');
+  const b = path.split('/');
+  if (a.length !== b.length) return null;
+  const params: Params = {};
+  for (let i = 0; i < a.length; i++) {
+    if (a[i]!.startsWith(':')) params[a[i]!.slice(1)] = decodeURIComponent(b[i]!);
+    else if (a[i] !== b[i]) return null;
+  }
+  return params;
+}
+
+/** The control API: JSON over HTTP on a unix socket that only the owner can open. */
+export function createControlServer(agent: Agent, stop: () => void): Server {
+  const table = routes(agent, stop);
+  return createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://agent');
+    try {
+      for (const [method, pattern, handler] of table) {
+        if (method !== req.method) continue;
+        const params = match(pattern, url.pathname);
+        if (!params) continue;
+        const body = req.method === 'POST' ? await readBody(req) : {};
+        const result = await handler({ params, query: url.searchParams, body, res, req });
+        if (result === STREAMED) return;
+        const json = JSON.stringify(result ?? { ok: true });
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(json);
+        return;
+      }
+      throw new SlipwayError('AGENT_REQUEST', `no route ${req.method} ${url.pathname}`);
+    } catch (error) {
+      const e = toSlipwayError(error);
+      if (e.code === 'INTERNAL') agent.log(`${req.method} ${url.pathname}: ${(error as Error).stack ?? e.message}`);
+      if (res.headersSent) return res.end();
+      const status = e.code === 'DEPLOY_LOCKED' ? 409 : e.severity === 'internal' ? 500 : 400;
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: e.code, message: e.message, details: e.details, data: e.data } }));
+    }
+  });
+}
+
+export function listenOnSocket(server: Server, socket: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    // The socket is created 0600 before anyone else can connect: umask first, chmod after as a guarantee.
+    const previous = process.umask(0o177);
+    server.listen(socket, () => {
+      process.umask(previous);
+      chmodSync(socket, 0o600);
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,271 @@
+import type { Upstream } from '../context.js';
+import { composeEnv, hostEnv } from '../env.js';
+import { SlipwayError } from '../errors.js';
+import { ManagedProcess, processStartTime } from './managed-process.js';
+import { createMemoryLimit } from './memory-limit.js';
+import type { AgentPaths } from './paths.js';
+import { scratchDir } from './paths.js';
+import { freePort } from './ports.js';
+import type { OneOffRequest, ProcessSpec, StartRequest, StartResult, StreamMessage } from './protocol.js';
+import { waitUntilReady } from './readiness.js';
+import { makeScratchCopy } from './scratch-copy.js';
+
+/** What the supervisor needs from the rest of the agent. */
+export interface SupervisorHost {
+  paths: AgentPaths;
+  configVars(app: string): Record<string, string>;
+  /** Stores a line of process output under a deployment (masked by the host). */
+  output(app: string, deploymentId: string, phase: 'start' | 'postdeploy' | 'release' | 'first-deploy', stream: 'stdout' | 'stderr', line: string): void;
+  recordProcess(p: { key: string; app: string; deploymentId: string; name: string; pid: number; startedAt: number }): void;
+  removeProcess(key: string): void;
+  log(message: string): void;
+}
+
+interface Entry {
+  app: string;
+  deploymentId: string;
+  spec: ProcessSpec;
+  port?: number;
+  proc: ManagedProcess;
+  /** Live processes are restarted when they crash. */
+  live: boolean;
+  stopping: boolean;
+  restarts: number;
+  graceMs: number;
+}
+
+const MAX_BACKOFF_MS = 30_000;
+/** A process that stayed up this long gets its backoff reset. */
+const STABLE_MS = 60_000;
+
+/** Owns every app process and one-off this agent started. */
+export class Supervisor {
+  #entries = new Map<string, Entry[]>();
+  #oneOffs = new Map<string, Set<ManagedProcess>>();
+
+  constructor(private readonly host: SupervisorHost) {}
+
+  /** Starts a formation and waits until every web process is ready. */
+  async start(app: string, deploymentId: string, request: StartRequest, key = deploymentId): Promise<StartResult> {
+    const entries: Entry[] = [];
+    this.#entries.set(key, entries);
+    const deadline = Date.now() + request.startTimeoutMs;
+    for (const spec of request.specs) {
+      const port = spec.web ? await freePort() : undefined;
+      entries.push(this.#spawn(app, deploymentId, key, spec, port, request.graceMs));
+    }
+    const results = await Promise.all(
+      entries.map(async (entry) => {
+        if (entry.port === undefined) return { entry, state: 'ready' as const };
+        const state = await waitUntilReady({
+          port: entry.port,
+          deadline,
+          exited: entry.proc.exited,
+          healthcheck: request.healthcheck,
+        });
+        return { entry, state };
+      }),
+    );
+    // Non-web processes only need to still be running once web is ready.
+    for (const r of results) {
+      if (r.entry.port === undefined && !r.entry.proc.running) (r as { state: string }).state = 'exited';
+    }
+    const failed = results.find((r) => r.state !== 'ready');
+    if (failed) {
+      const { entry, state } = failed;
+      const last = entry.proc.lastLines.lines().slice(-10);
+      const tail = last.length ? ` — last output: ${last.join(' ⏎ ')}` : '';
+      if (state === 'exited') {
+        const exit = entry.proc.exit;
+        const how = exit?.signal ? `signal ${exit.signal}` : `status ${exit?.code ?? '?'}`;
+        throw new SlipwayError('START_CRASHED', `${entry.spec.name} exited with ${how} before it was ready${tail}`, {
+          data: { process: entry.spec.name, lastLines: last },
+        });
+      }
+      const what =
+        state === 'unhealthy'
+          ? `did not answer 2xx/3xx on ${request.healthcheck?.path}`
+          : `did not accept connections on $PORT (${entry.port})`;
+      throw new SlipwayError(
+        'START_TIMEOUT',
+        `${entry.spec.name} ${what} within ${Math.round(request.startTimeoutMs / 1000)}s${tail}`,
+        { data: { process: entry.spec.name, lastLines: last } },
+      );
+    }
+    return {
+      processes: entries.map((e) => ({
+        name: e.spec.name,
+        type: e.spec.type,
+        index: e.spec.index,
+        pid: e.proc.pid,
+        port: e.port,
+      })),
+      upstreams: entries.filter((e) => e.port !== undefined).map((e) => ({ host: '127.0.0.1', port: e.port! })),
+    };
+  }
+
+  #spawn(
+    app: string,
+    deploymentId: string,
+    setKey: string,
+    spec: ProcessSpec,
+    port: number | undefined,
+    graceMs: number,
+  ): Entry {
+    const env = composeEnv({
+      host: hostEnv(),
+      app: spec.appEnv,
+      configVars: this.host.configVars(app),
+      runtime: port === undefined ? spec.runtimeEnv : { ...spec.runtimeEnv, PORT: String(port) },
+    });
+    const proc = new ManagedProcess({
+      argv: ['/bin/sh', '-c', spec.command],
+      cwd: spec.cwd,
+      env,
+      onLine: (stream, line) => this.host.output(app, deploymentId, 'start', stream, line),
+    });
+    const entry: Entry = { app, deploymentId, spec, port, proc, live: false, stopping: false, restarts: 0, graceMs };
+    const key = `${setKey}:${spec.name}`;
+    if (proc.pid > 0) {
+      this.host.recordProcess({
+        key,
+        app,
+        deploymentId,
+        name: spec.name,
+        pid: proc.pid,
+        startedAt: processStartTime(proc.pid) ?? 0,
+      });
+    }
+    void proc.exited.then((exit) => {
+      this.host.removeProcess(key);
+      if (!entry.live || entry.stopping) return;
+      const uptime = Date.now() - proc.startedAt;
+      if (uptime > STABLE_MS) entry.restarts = 0;
+      const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** entry.restarts);
+      entry.restarts++;
+      this.host.log(
+        `${app} ${spec.name} exited (${exit.signal ?? exit.code}); restarting in ${delay} ms (restart #${entry.restarts})`,
+      );
+      setTimeout(() => {
+        if (!entry.live || entry.stopping) return;
+        const list = this.#entries.get(setKey);
+        if (!list) return;
+        const next = this.#spawn(app, deploymentId, setKey, spec, port, graceMs);
+        next.live = true;
+        next.restarts = entry.restarts;
+        list[list.indexOf(entry)] = next;
+      }, delay).unref();
+    });
+    return entry;
+  }
+
+  /** The deployment's processes now serve: crashes get restarted. */
+  markLive(deploymentId: string): void {
+    for (const entry of this.#entries.get(deploymentId) ?? []) entry.live = true;
+  }
+
+  has(deploymentId: string): boolean {
+    return this.#entries.has(deploymentId);
+  }
+
+  processes(deploymentId: string): { name: string; pid: number; port?: number; startedAt: number; running: boolean }[] {
+    return (this.#entries.get(deploymentId) ?? []).map((e) => ({
+      name: e.spec.name,
+      pid: e.proc.pid,
+      port: e.port,
+      startedAt: e.proc.startedAt,
+      running: e.proc.running,
+    }));
+  }
+
+  upstreams(deploymentId: string): Upstream[] {
+    return (this.#entries.get(deploymentId) ?? [])
+      .filter((e) => e.port !== undefined)
+      .map((e) => ({ host: '127.0.0.1', port: e.port! }));
+  }
+
+  /** Stops a deployment's processes and one-offs (SIGTERM, then SIGKILL after the grace period). */
+  async stopDeployment(deploymentId: string, graceMs?: number): Promise<void> {
+    const entries = this.#entries.get(deploymentId) ?? [];
+    this.#entries.delete(deploymentId);
+    const oneOffs = [...(this.#oneOffs.get(deploymentId) ?? [])];
+    await Promise.all([
+      ...entries.map((e) => {
+        e.stopping = true;
+        return e.proc.stop(graceMs ?? e.graceMs);
+      }),
+      ...oneOffs.map((p) => p.stop(Math.min(graceMs ?? 5000, 5000))),
+    ]);
+  }
+
+  async stopAll(graceMs?: number): Promise<void> {
+    await Promise.all([...this.#entries.keys(), ...this.#oneOffs.keys()].map((id) => this.stopDeployment(id, graceMs)));
+  }
+
+  /**
+   * Runs a one-off in its own copy of the release, with a time and memory
+   * limit, streaming its output. Resolves with how it ended.
+   */
+  async runOneOff(
+    app: string,
+    deploymentId: string,
+    request: OneOffRequest,
+    send: (message: StreamMessage) => void,
+    signal: AbortSignal,
+  ): Promise<Extract<StreamMessage, { type: 'exit' }>> {
+    const started = Date.now();
+    const scratchName = `${request.name}-${deploymentId.slice(0, 8)}-${process.hrtime.bigint()}`;
+    const copy = await makeScratchCopy(request.copyFrom, scratchDir(this.host.paths, app, scratchName));
+    const limit = createMemoryLimit(scratchName, request.memoryBytes);
+    const env = composeEnv({
+      host: hostEnv(),
+      app: request.appEnv,
+      configVars: this.host.configVars(app),
+      runtime: request.runtimeEnv,
+    });
+    const proc = new ManagedProcess({
+      argv: limit.argv(request.command),
+      cwd: copy.path,
+      env,
+      onLine: (stream, line) => {
+        if (request.store && request.phase !== 'run') this.host.output(app, deploymentId, request.phase, stream, line);
+        send({ type: 'log', stream, line });
+      },
+    });
+    const set = this.#oneOffs.get(deploymentId) ?? new Set();
+    set.add(proc);
+    this.#oneOffs.set(deploymentId, set);
+    let reason = 'exit' as 'exit' | 'timeout' | 'oom' | 'signal' | 'aborted';
+    limit.watch(proc.pid, () => proc.signalGroup('SIGKILL'));
+    const timer = setTimeout(() => {
+      reason = 'timeout';
+      void proc.stop(request.graceMs);
+    }, request.timeoutMs);
+    const onAbort = () => {
+      reason = 'aborted';
+      void proc.stop(Math.min(request.graceMs, 5000));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    const exit = await proc.exited;
+    clearTimeout(timer);
+    signal.removeEventListener('abort', onAbort);
+    proc.signalGroup('SIGKILL');
+    if (reason === 'exit' && limit.exceeded()) reason = 'oom';
+    if (reason === 'exit' && exit.signal) reason = 'signal';
+    set.delete(proc);
+    if (set.size === 0) this.#oneOffs.delete(deploymentId);
+    limit.dispose();
+    await copy.dispose();
+    const exitCode =
+      reason === 'timeout' ? -128 : (exit.code ?? 128 + (exit.signal ? (signalNumbers[exit.signal] ?? 0) : 0));
+    return {
+      type: 'exit',
+      exitCode,
+      reason,
+      ...(exit.signal ? { signal: exit.signal } : {}),
+      durationMs: Date.now() - started,
+    };
+  }
+}
+
+const signalNumbers: Partial<Record<NodeJS.Signals, number>> = { SIGKILL: 9, SIGTERM: 15, SIGINT: 2, SIGSEGV: 11, SIGABRT: 6 };

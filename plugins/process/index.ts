@@ -1,0 +1,192 @@
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { AgentClient } from '../../lib/agent/client.js';
+import { ManagedProcess } from '../../lib/agent/managed-process.js';
+import { releaseDir } from '../../lib/agent/paths.js';
+import type { ProcessSpec } from '../../lib/agent/protocol.js';
+import type { Artifact, DeploymentContext, HookRunResult } from '../../lib/context.js';
+import { buildEnv, runtimeEnv } from '../../lib/env.js';
+import { SlipwayError } from '../../lib/errors.js';
+import { STAGE } from '../../lib/hooks.js';
+import type { Plugin, PluginHost } from '../../lib/plugins.js';
+import { formatBytes, formatDuration } from '../../lib/units.js';
+import { formationSpecs } from './formation.js';
+import { snapshot } from './snapshot.js';
+
+export const PLUGIN_NAME = 'process';
+
+function agentOf(ctx: DeploymentContext): AgentClient {
+  if (!(ctx.control instanceof AgentClient)) {
+    throw new SlipwayError('NO_RUNTIME', 'the process runtime needs the slipway agent as its control plane');
+  }
+  return ctx.control;
+}
+
+async function build(ctx: DeploymentContext): Promise<Artifact> {
+  const agent = agentOf(ctx);
+  if (ctx.sourceRelease !== null) {
+    // A rollback reuses the earlier release's directory as it was built.
+    const path = releaseDir(agent.paths, ctx.app, ctx.sourceRelease);
+    if (!existsSync(path)) {
+      throw new SlipwayError('RELEASE_NOT_FOUND', `release ${ctx.sourceRelease} of ${ctx.app} is no longer on disk`);
+    }
+    ctx.log('build', `reusing the build of release ${ctx.sourceRelease}`, 'system');
+    return { runtime: PLUGIN_NAME, release: ctx.release, path };
+  }
+  const dest = releaseDir(agent.paths, ctx.app, ctx.release);
+  await rm(dest, { recursive: true, force: true });
+  const previous = ctx.live ? releaseDir(agent.paths, ctx.app, ctx.live.release) : undefined;
+  const started = Date.now();
+  const stats = await snapshot(ctx.config.dir, dest, {
+    previous: previous && existsSync(previous) ? previous : undefined,
+    exclude: [agent.paths.home],
+  });
+  ctx.log(
+    'build',
+    `snapshot: ${stats.files} files (${stats.linked} unchanged, linked; ${stats.copied} copied) in ${Date.now() - started} ms`,
+    'system',
+  );
+  if (ctx.config.build) await runBuild(ctx, dest, ctx.config.build);
+  return { runtime: PLUGIN_NAME, release: ctx.release, path: dest };
+}
+
+async function runBuild(ctx: DeploymentContext, cwd: string, command: string): Promise<void> {
+  ctx.log('build', `$ ${command}`, 'system');
+  const proc = new ManagedProcess({
+    argv: ['/bin/sh', '-c', command],
+    cwd,
+    env: buildEnv(ctx.app, ctx.version, { ...ctx.env }),
+    onLine: (stream, line) => ctx.log('build', line, stream),
+  });
+  const onAbort = () => void proc.stop(5000);
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  const exit = await proc.exited;
+  ctx.signal.removeEventListener('abort', onAbort);
+  proc.signalGroup('SIGKILL');
+  if (exit.code !== 0) {
+    const how = exit.signal ? `was killed by ${exit.signal}` : `exited with status ${exit.code}`;
+    throw new SlipwayError('BUILD_FAILED', `build command ${how}`, { data: { exitCode: exit.code } });
+  }
+}
+
+function hookFailure(ctx: DeploymentContext, name: string, result: HookRunResult): SlipwayError {
+  const limits = ctx.config.postdeploy;
+  if (result.reason === 'timeout') {
+    return new SlipwayError(
+      'HOOK_TIMEOUT',
+      `${name} ran past its ${formatDuration(limits.timeout)} limit and was stopped (exit status -128)`,
+    );
+  }
+  if (result.reason === 'oom') {
+    return new SlipwayError('HOOK_OOM', `${name} ran out of memory (limit ${formatBytes(limits.memory)}) and was killed`);
+  }
+  if (result.reason === 'aborted') return new SlipwayError('DEPLOY_ABORTED', `${name} was stopped: deployment aborted`);
+  const how = result.signal ? `was killed by ${result.signal}` : `exited with status ${result.exitCode}`;
+  return new SlipwayError('HOOK_FAILED', `${name} command ${how}`);
+}
+
+/** Runs a one-off (postdeploy, release) of the new release; throws on any failure. */
+export async function runOneOff(
+  ctx: DeploymentContext,
+  type: 'postdeploy' | 'release',
+  options: { timeoutMs: number; memoryBytes: number; container: string },
+): Promise<HookRunResult> {
+  const agent = agentOf(ctx);
+  const command = ctx.procfile.processes[type]!;
+  const path = ctx.artifact?.path;
+  if (!path) throw new SlipwayError('NO_RUNTIME', `no release directory to run ${type} in`);
+  const phase = type;
+  ctx.step(type, 'start', command);
+  ctx.log(phase, `$ ${command}`, 'system');
+  const exit = await agent.oneOff(
+    ctx.id,
+    {
+      name: options.container,
+      command,
+      copyFrom: path,
+      appEnv: { ...ctx.config.env },
+      runtimeEnv: runtimeEnv({
+        app: ctx.app,
+        container: options.container,
+        version: ctx.version,
+        memory: options.memoryBytes,
+      }),
+      timeoutMs: options.timeoutMs,
+      memoryBytes: options.memoryBytes,
+      graceMs: Math.min(ctx.config.stop.grace, 10_000),
+      phase,
+      store: true,
+    },
+    (m) => {
+      if (m.type === 'log') ctx.log(phase, m.line, m.stream, { stored: true });
+    },
+    ctx.signal,
+  );
+  const result: HookRunResult = {
+    exitCode: exit.exitCode,
+    reason: exit.reason,
+    durationMs: exit.durationMs,
+    ...(exit.signal ? { signal: exit.signal } : {}),
+  };
+  ctx.hook = result;
+  ctx.log(phase, `${type} exited with status ${result.exitCode} (${result.reason}) in ${result.durationMs} ms`, 'system');
+  if (result.exitCode !== 0) {
+    ctx.step(type, 'failed');
+    throw hookFailure(ctx, type, result);
+  }
+  ctx.step(type, 'done');
+  return result;
+}
+
+/** The embedded default runtime: releases are directories, processes are local, the agent supervises them. */
+export class ProcessRuntime implements Plugin {
+  readonly name = PLUGIN_NAME;
+
+  apply(deployer: PluginHost): void {
+    const tap = { name: PLUGIN_NAME, stage: STAGE.RUNTIME };
+    const mine = (ctx: DeploymentContext) => ctx.config.runtime === PLUGIN_NAME;
+
+    deployer.hooks.build.tapPromise(tap, async (ctx) => (mine(ctx) ? build(ctx) : undefined));
+
+    deployer.hooks.startContainers.tapPromise(tap, async (ctx) => {
+      if (!mine(ctx)) return undefined;
+      const specs: ProcessSpec[] = formationSpecs(ctx);
+      const started = await agentOf(ctx).startProcesses(ctx.id, {
+        specs,
+        startTimeoutMs: ctx.config.start.timeout,
+        healthcheck: ctx.config.healthcheck
+          ? { path: ctx.config.healthcheck.path, timeoutMs: ctx.config.healthcheck.timeout }
+          : undefined,
+        graceMs: ctx.config.stop.grace,
+      });
+      for (const p of started.processes) {
+        ctx.log('start', `${p.name} ready${p.port ? ` on port ${p.port}` : ''} (pid ${p.pid})`, 'system');
+      }
+      return {
+        processes: started.processes.map((p) => ({ ...p, id: String(p.pid) })),
+        upstreams: started.upstreams,
+      };
+    });
+
+    deployer.hooks.postdeploy.tapPromise(tap, async (ctx) => {
+      if (!mine(ctx) || !ctx.procfile.processes.postdeploy) return;
+      await runOneOff(ctx, 'postdeploy', {
+        timeoutMs: ctx.config.postdeploy.timeout,
+        memoryBytes: ctx.config.postdeploy.memory,
+        container: 'postdeploy-1',
+      });
+    });
+
+    deployer.hooks.retire.tapPromise(tap, async (ctx) => {
+      if (!mine(ctx) || !ctx.live) return;
+      const { drained } = await agentOf(ctx).retire(ctx.id, ctx.config.stop.grace);
+      ctx.log('retire', `release ${ctx.live.release} stopped${drained ? '' : ' (drain timed out)'}`, 'system');
+    });
+  }
+}
+
+export default function processRuntime(): Plugin {
+  return new ProcessRuntime();
+}
+
+
