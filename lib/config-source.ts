@@ -29,7 +29,8 @@ export class ConfigSyntaxError extends Error {
  */
 export function loadYamlOrJson(filepath: string, content: string): unknown {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(content, { lineCounter, prettyErrors: false });
+  // `<<: *defaults` merge keys are YAML 1.1, but people write them (Rails habit).
+  const doc = parseDocument(content, { lineCounter, prettyErrors: false, merge: true });
   const error = doc.errors[0];
   if (error) {
     const { line, col } = lineCounter.linePos(error.pos[0]);
@@ -55,7 +56,7 @@ export function loadYamlOrJson(filepath: string, content: string): unknown {
  */
 export function findLine(content: string, path: ReadonlyArray<PropertyKey>): number | undefined {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(content, { lineCounter, prettyErrors: false });
+  const doc = parseDocument(content, { lineCounter, prettyErrors: false, merge: true });
   if (doc.errors.length > 0) return undefined;
   let node: unknown = doc.contents;
   let offset = (doc.contents as Node | null)?.range?.[0];

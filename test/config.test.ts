@@ -178,6 +178,15 @@ test('a package.json without a slipway key is not a config', async () => {
   );
 });
 
+test('YAML anchors, aliases and merge keys work', async () => {
+  const root = await tree({
+    '.slipwayrc.yaml': 'start: &limits\n  timeout: 2m\npostdeploy:\n  <<: *limits\n  memory: 1GB\n',
+  });
+  const config = await loadConfig(root);
+  assert.is(config.start.timeout, 120_000);
+  assert.equal(config.postdeploy, { timeout: 120_000, memory: 1024 * MB });
+});
+
 test('an empty config file means the defaults', async () => {
   const root = await tree({ '.slipwayrc.yaml': '# nothing yet\n' });
   const config = await loadConfig(root);
