@@ -107,7 +107,7 @@ function refuseSiblings(found: string, appDir: string): void {
   throw new SlipwayError(
     'CONFIG_INVALID',
     `${display(dir, appDir) || '.'}: several config files (${names.join(', ')}); keep only one`,
-    { location: { file: found } },
+    { data: { files: [found, ...others.map((n) => join(dir, n))] } },
   );
 }
 
@@ -133,7 +133,8 @@ function loadError(error: unknown, file: string | undefined, appDir: string): Sl
     const pos = error.line === undefined ? '' : `:${error.line}:${error.column}`;
     return new SlipwayError('CONFIG_LOAD', `${where}${pos}: ${error.message}`, {
       cause: error,
-      location: { file, line: error.line, column: error.column },
+      location: { file: where, line: error.line, column: error.column },
+      data: file ? { file } : undefined,
     });
   }
   const text = error instanceof Error ? error.message : String(error);
@@ -142,7 +143,11 @@ function loadError(error: unknown, file: string | undefined, appDir: string): Sl
   const hint = /['"]typescript['"]/.test(reason)
     ? ' (loading a .ts config needs the typescript package installed)'
     : '';
-  return new SlipwayError('CONFIG_LOAD', `${where}: ${reason.trim()}${hint}`, { cause: error, location: { file } });
+  return new SlipwayError('CONFIG_LOAD', `${where}: ${reason.trim()}${hint}`, {
+    cause: error,
+    location: file ? { file: where } : undefined,
+    data: file ? { file } : undefined,
+  });
 }
 
 /**
@@ -246,9 +251,12 @@ function invalid(problems: ConfigProblem[], appDir: string, file?: string): Slip
   const first = located[0];
   const more = lines.length > 1 ? ` (and ${lines.length - 1} more)` : '';
   return new SlipwayError('CONFIG_INVALID', `${lines[0]}${more}`, {
-    location: { file, line: first?.line },
-    details: `${lines.join('\n')}\n${catalogue.CONFIG_INVALID.details}`,
-    data: { problems: located.map((p) => ({ path: formatPath(p.path, prefix), message: p.message, line: p.line })) },
+    location: file ? { file: where, line: first?.line } : undefined,
+    details: lines.length > 1 ? `${lines.join('\n')}\n${catalogue.CONFIG_INVALID.details}` : undefined,
+    data: {
+      ...(file ? { file } : {}),
+      problems: located.map((p) => ({ path: formatPath(p.path, prefix), message: p.message, line: p.line })),
+    },
   });
 }
 

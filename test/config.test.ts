@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DEFAULTS, defaultAppName, defineConfig, loadConfig, resolveConfig } from '../lib/config.js';
-import { SlipwayError } from '../lib/errors.js';
+import { catalogue, SlipwayError } from '../lib/errors.js';
 import type { ResolvedConfig } from '../lib/types.js';
 
 const MB = 1024 * 1024;
@@ -295,7 +295,11 @@ test('a misspelt key in YAML names the key, the file, the line and the intended 
   const e = await rejection(loadConfig(root));
   assert.is(e.code, 'CONFIG_INVALID');
   assert.is(e.message, '.slipwayrc.yaml:3: unknown key "postdeploy.timout" — did you mean "postdeploy.timeout"?');
-  assert.equal(e.location, { file: join(root, '.slipwayrc.yaml'), line: 3 });
+  // The location spells the file as the message does; data keeps the absolute path.
+  assert.equal(e.location, { file: '.slipwayrc.yaml', line: 3 });
+  assert.is(e.where, '.slipwayrc.yaml:3');
+  assert.is(e.data?.file, join(root, '.slipwayrc.yaml'));
+  assert.is(e.details, catalogue.CONFIG_INVALID.details);
 });
 
 test('a misspelt key in JSON gets its line too', async () => {
@@ -340,7 +344,9 @@ test('a key at the wrong level is pointed to where it belongs', () => {
 });
 
 test('an unknown key with nothing close gets no suggestion', () => {
-  assert.is(invalid({ zzzzzz: 1 }).message, 'config: unknown key "zzzzzz"');
+  const e = invalid({ zzzzzz: 1 });
+  assert.is(e.message, 'config: unknown key "zzzzzz"');
+  assert.is(e.location, undefined);
 });
 
 test('every problem is listed in details and data, the first in the message', () => {
