@@ -28,11 +28,13 @@ export function secretMasker(secrets: readonly string[], env: Readonly<Record<st
 }
 
 /**
- * A URL that is itself the credential (Slack webhooks, Sentry deploy hooks):
- * masked whole, and by its path so it stays hidden once `baseUrl` moves it.
+ * A URL that is itself the credential (Slack webhooks, Sentry deploy hooks)
+ * is masked by its path and query, so the host still shows where a call went
+ * and the secret stays hidden when `baseUrl` moves it elsewhere.
  */
 export function urlSecrets(url: string | undefined): string[] {
   if (!url) return [];
   const { pathname, search } = new URL(url);
-  return [url, pathname + search].filter((s) => s.length > 1);
+  const secret = pathname + search;
+  return [secret.length > 1 ? secret : url];
 }
