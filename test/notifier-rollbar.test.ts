@@ -1,4 +1,4 @@
-import { HttpResponse } from 'msw';
+import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -45,6 +45,26 @@ test('POSTs `started` when the deployment starts, PATCHes `succeeded` at the end
   assert.equal(patches[0].json, { status: 'succeeded' });
   assert.match(logs, `rollbar: sent deploy started of c0ffee in production to POST ${DEPLOY} → 200, id 9001`);
   assert.match(logs, `rollbar: sent deploy succeeded to PATCH ${DEPLOY}/9001 → 200, id 9001`);
+});
+
+test('the `started` call runs beside the build instead of holding it up', async () => {
+  let buildStarted: () => void = () => {};
+  const building = new Promise<void>((resolve) => (buildStarted = resolve));
+  // Rollbar answers only once the build has begun: a blocking start call would time out.
+  server.use(http.post(DEPLOY, async () => (await building, started.clone())));
+  const patches = vendor(server, 'patch', `${DEPLOY}/9001`, patched);
+  const watcher: Plugin = {
+    name: 'watcher',
+    apply(deployer) {
+      deployer.hooks.build.tapPromise({ name: 'watcher', stage: STAGE.BEFORE_RUNTIME }, async () => {
+        buildStarted();
+        return undefined;
+      });
+    },
+  };
+  const { record } = await deploy([rollbar({ ...options, timeout: 2000, retries: 1 }), watcher]);
+  assert.equal(record.warnings, []);
+  assert.equal(patches[0].json, { status: 'succeeded' });
 });
 
 test('a failed postdeploy is PATCHed `failed` with the error as comment', async () => {

@@ -3,6 +3,7 @@ import type { DeploymentContext } from '../context.js';
 import { SlipwayError } from '../errors.js';
 import { STAGE } from '../hooks.js';
 import type { Plugin, PluginHost } from '../plugins.js';
+import { wrapTapError } from '../tap-guard.js';
 import { formatDuration } from '../units.js';
 import { applyEnvDefaults, type EnvNames, missingOptions, type OptionIssue } from './env-defaults.js';
 import { DEFAULT_POLICY, type NotifyRequest, type NotifyResponse, notifyFetch } from './http.js';
@@ -119,11 +120,13 @@ function notifierPlugin(name: string, options: NotifierCommonOptions, notifier: 
     attempts: options.retries ?? DEFAULT_POLICY.attempts,
     retryDelay: options.retryDelay ?? DEFAULT_POLICY.retryDelay,
   };
-  // The longest a handler can legitimately take, so the hook's own limit never cuts a retry short.
-  const budget =
-    (notifier.calls ?? 1) * (policy.attempts * policy.timeout + (policy.attempts - 1) * MAX_RETRY_AFTER_MS);
+  // The longest a handler can legitimately take, so the hook's own limit never cuts a retry short;
+  // end handlers may first wait for the start call.
+  const perCall = policy.attempts * policy.timeout + (policy.attempts - 1) * MAX_RETRY_AFTER_MS;
+  const budget = (notifier.calls ?? 1) * perCall + (notifier.started ? perCall : 0);
   const masks = new WeakMap<DeploymentContext, (text: string) => string>();
   const failures = new WeakMap<DeploymentContext, SlipwayError>();
+  const starts = new WeakMap<DeploymentContext, Promise<void>>();
 
   const maskFor = (ctx: DeploymentContext) => {
     let mask = masks.get(ctx);
@@ -135,7 +138,9 @@ function notifierPlugin(name: string, options: NotifierCommonOptions, notifier: 
     return mask;
   };
 
-  const call = (handler: NotifyHandler, ctx: DeploymentContext, moment: Moment, error: SlipwayError | null) => {
+  const call = async (handler: NotifyHandler, ctx: DeploymentContext, moment: Moment, error: SlipwayError | null) => {
+    // An end state is only meaningful once the start state went out (Rollbar PATCHes the deploy it opened).
+    if (moment !== 'started') await starts.get(ctx);
     const mask = maskFor(ctx);
     // Before the switch a cancelled deployment stops its calls; afterwards the outcome must still go out.
     const signal = moment === 'started' || moment === 'gate' ? ctx.signal : undefined;
@@ -174,10 +179,18 @@ function notifierPlugin(name: string, options: NotifierCommonOptions, notifier: 
       const { hooks } = host;
       const at = (stage: number) => ({ name, stage, timeout: budget });
 
+      const { started } = notifier;
       hooks.deploymentStarted.tapPromise(at(STAGE.EARLY), async (ctx) => {
         maskFor(ctx);
-        if (notifier.started) await call(notifier.started, ctx, 'started', null);
+        if (!started) return;
+        // The start call runs beside the build: a slow vendor must not hold the deployment up.
+        const sending = call(started, ctx, 'started', null).catch((error) => {
+          const wrapped = wrapTapError('deploymentStarted', name, error);
+          ctx.warn({ hook: 'deploymentStarted', plugin: name, code: wrapped.code, message: wrapped.message });
+        });
+        starts.set(ctx, sending);
       });
+      if (started) hooks.done.tapPromise(at(STAGE.EARLY), async (ctx) => starts.get(ctx));
       const gate = options.required ? (notifier.gate ?? notifier.succeeded) : undefined;
       if (gate) hooks.postdeploy.tapPromise(at(STAGE.GATE), (ctx) => call(gate, ctx, 'gate', null));
       const succeeded = options.required && !notifier.gate ? undefined : notifier.succeeded;
