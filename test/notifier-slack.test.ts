@@ -73,6 +73,17 @@ test('baseUrl moves the webhook; a Slack error is a warning with its body', asyn
   assert.not.match(warningsOf(record), 'XyZsecretPart123');
 });
 
+test('required: one message, at the gate, before the switch', async () => {
+  const seen = vendor(server, 'post', HOOK, ok());
+  const { record } = await deploy([slack({ webhookUrl: HOOK, required: true })]);
+  assert.is(record.status, 'success');
+  assert.is(seen.length, 1);
+  assert.match(
+    textOf(seen[0].json),
+    /^:large_green_circle: \*shop\* passed its postdeploy gate and is going live\n.* status starting /,
+  );
+});
+
 test('SLACK_WEBHOOK_URL is the default; without it the message says so', async () => {
   const seen = vendor(server, 'post', HOOK, ok());
   await withEnv({ SLACK_WEBHOOK_URL: HOOK }, () => deploy([slack({})]));
