@@ -124,6 +124,33 @@ test('5xx then 200: two calls; 400: one call', async () => {
   assert.match(warningsOf(refused.record), 'HTTP 400');
 });
 
+test('429 with Retry-After is retried after the wait the vendor asked for', async () => {
+  const seen = vendor(
+    server,
+    'post',
+    GRAPHQL,
+    new HttpResponse('slow down', { status: 429, headers: { 'Retry-After': '0' } }),
+    created,
+  );
+  const { record } = await deploy([newrelic({ apiKey: KEY, entityGuid: GUID, retryDelay: '1ms' })]);
+  assert.is(seen.length, 2);
+  assert.equal(record.warnings, []);
+});
+
+test('the per-request timeout option cuts a hanging call', async () => {
+  let pending: NodeJS.Timeout | undefined;
+  const seen = vendor(
+    server,
+    'post',
+    GRAPHQL,
+    () => new Promise<Response>((resolve) => (pending = setTimeout(() => resolve(created.clone()), 30_000))),
+  );
+  const { record } = await deploy([newrelic({ apiKey: KEY, entityGuid: GUID, timeout: '50ms', retries: 1 })]);
+  clearTimeout(pending);
+  assert.is(seen.length, 1);
+  assert.match(warningsOf(record), 'no answer within 50ms');
+});
+
 test('legacy REST v2 with applicationId, and a warning about its end of life', async () => {
   const url = 'https://api.newrelic.com/v2/applications/12345/deployments.json';
   const seen = vendor(server, 'post', url, HttpResponse.json({ deployment: { id: 777 } }, { status: 201 }));

@@ -11,6 +11,9 @@ import type { NotifierCommonOptions } from './options.js';
 import { MAX_RETRY_AFTER_MS } from './retry.js';
 import { secretMasker, secretVariants } from './secrets.js';
 
+/** Room past the retry budget, so a request's own timeout reports before the hook's limit does. */
+const BUDGET_MARGIN_MS = 5_000;
+
 /** Where in the deployment a notifier is called. */
 export type Moment = 'started' | 'gate' | 'succeeded' | 'failed' | 'done';
 
@@ -123,7 +126,7 @@ function notifierPlugin(name: string, options: NotifierCommonOptions, notifier: 
   // The longest a handler can legitimately take, so the hook's own limit never cuts a retry short;
   // end handlers may first wait for the start call.
   const perCall = policy.attempts * policy.timeout + (policy.attempts - 1) * MAX_RETRY_AFTER_MS;
-  const budget = (notifier.calls ?? 1) * perCall + (notifier.started ? perCall : 0);
+  const budget = (notifier.calls ?? 1) * perCall + (notifier.started ? perCall : 0) + BUDGET_MARGIN_MS;
   const masks = new WeakMap<DeploymentContext, (text: string) => string>();
   const failures = new WeakMap<DeploymentContext, SlipwayError>();
   const starts = new WeakMap<DeploymentContext, Promise<void>>();
