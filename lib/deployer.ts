@@ -10,7 +10,7 @@ import type {
   Warning,
 } from './context.js';
 import { SlipwayError, toSlipwayError } from './errors.js';
-import { type HookName, type Hooks, STAGE, createHooks } from './hooks.js';
+import { createHooks, type HookName, type Hooks, STAGE } from './hooks.js';
 import { LogBuffer } from './log-buffer.js';
 import { Masker } from './mask.js';
 import type { Plugin, PluginHost } from './plugins.js';

@@ -79,7 +79,8 @@ export const catalogue = {
   HOOK_TIMEOUT: {
     severity: 'deployment',
     status: 'hook-error',
-    details: 'The postdeploy command ran past `postdeploy.timeout`; long tasks belong in `slipway run` after the deployment.',
+    details:
+      'The postdeploy command ran past `postdeploy.timeout`; long tasks belong in `slipway run` after the deployment.',
   },
   HOOK_OOM: {
     severity: 'deployment',

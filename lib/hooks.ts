@@ -1,7 +1,7 @@
 import { AsyncParallelHook, AsyncSeriesBailHook, AsyncSeriesHook, AsyncSeriesWaterfallHook } from 'tapable';
 import type { Artifact, DeploymentContext, StartedFormation } from './context.js';
-import type { ResolvedConfig } from './types.js';
 import type { SlipwayError } from './errors.js';
+import type { ResolvedConfig } from './types.js';
 
 /**
  * Named stages for `tapPromise({ name, stage })`. Lower runs first within a
@@ -39,7 +39,9 @@ export function createHooks() {
     /** Heroku mode: the release command, after the build, before anything starts. */
     release: new AsyncSeriesHook<[DeploymentContext], TapExtras>(['deployment']),
     /** Start the formation, not routed yet, and wait until web is ready. */
-    startContainers: new AsyncSeriesBailHook<[DeploymentContext], StartedFormation | undefined, TapExtras>(['deployment']),
+    startContainers: new AsyncSeriesBailHook<[DeploymentContext], StartedFormation | undefined, TapExtras>([
+      'deployment',
+    ]),
     /** Every new process accepted connections. */
     containersStarted: new AsyncSeriesHook<[DeploymentContext], TapExtras>(['deployment']),
     /** The gate: the postdeploy one-off, and notifiers with `required: true`. */
@@ -86,4 +88,3 @@ export const hookRules: Readonly<Record<HookName, HookRule>> = Object.freeze({
   failed: { gating: false, runsOnFailure: true, tapTimeout: () => 2 * minute },
   done: { gating: false, runsOnFailure: true, tapTimeout: () => 2 * minute },
 });
-

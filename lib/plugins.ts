@@ -32,7 +32,9 @@ export interface OptionsSchema<O = unknown> {
 export type PluginFactory<O = Record<string, unknown>> = ((options: O) => Plugin) & {
   optionsSchema?: OptionsSchema<O>;
 };
-export type PluginClass<O = Record<string, unknown>> = (new (options: O) => Plugin) & {
+export type PluginClass<O = Record<string, unknown>> = (new (
+  options: O,
+) => Plugin) & {
   optionsSchema?: OptionsSchema<O>;
 };
 
@@ -121,7 +123,10 @@ export async function loadPlugin(spec: PluginSpec, index: number, dir: string): 
   const valid = validateOptions(name, index, target, options) as Record<string, unknown>;
   const plugin = isClass(target) ? new target(valid) : target(valid);
   if (!isPlugin(plugin)) {
-    throw new SlipwayError('PLUGIN_INVALID', `plugin "${name}" (${from}) did not produce an object with name and apply`);
+    throw new SlipwayError(
+      'PLUGIN_INVALID',
+      `plugin "${name}" (${from}) did not produce an object with name and apply`,
+    );
   }
   return plugin;
 }

@@ -1,5 +1,5 @@
 import type { DeploymentContext } from './context.js';
-import { SlipwayError, isSlipwayError } from './errors.js';
+import { isSlipwayError, SlipwayError } from './errors.js';
 import { type HookName, type Hooks, hookRules } from './hooks.js';
 import type { ResolvedConfig } from './types.js';
 import { formatDuration } from './units.js';

@@ -4,14 +4,14 @@ import type {
   DeploymentRecord,
   FinishRecord,
   LogLine,
-  OpenRequest,
   OpenedDeployment,
+  OpenRequest,
   Upstream,
 } from '../context.js';
 import { SlipwayError } from '../errors.js';
 import { Masker } from '../mask.js';
-import { assertTransition, isFinished } from '../status.js';
 import type { DeploymentStatus } from '../status.js';
+import { assertTransition } from '../status.js';
 import { processStartTime } from './managed-process.js';
 import type { AgentPaths } from './paths.js';
 import { freePort } from './ports.js';
@@ -53,7 +53,7 @@ export class Agent {
     readonly paths: AgentPaths,
     readonly log: (message: string) => void,
   ) {
-    this.router = new Router({ log: (app, message) => log(`router ${app}: ${message}`) });
+    this.router = new Router({ log: (app: string, message: string) => log(`router ${app}: ${message}`) });
     this.supervisor = new Supervisor({
       paths,
       configVars: (app) => store.getConfigVars(app),
@@ -95,7 +95,10 @@ export class Agent {
       this.store.updateDeployment(d.id, {
         status: d.status === 'success' ? 'success' : 'aborted',
         finishedAt: new Date().toISOString(),
-        error: d.status === 'success' ? null : { code: 'DEPLOY_ABORTED', message: 'the agent restarted during the deployment' },
+        error:
+          d.status === 'success'
+            ? null
+            : { code: 'DEPLOY_ABORTED', message: 'the agent restarted during the deployment' },
       });
     }
     await Promise.all(
@@ -103,7 +106,7 @@ export class Agent {
         const app = this.store.getApp(live.app);
         if (!app?.port) return;
         try {
-          await this.router.listen(live.app, app.port, app.host);
+          await this.#listen(live.app, app.port, app.host);
           const release = this.store.getRelease(live.app, live.release);
           const specs = (release?.processes ?? []) as unknown as ProcessSpec[];
           if (live.runtime === 'process' && specs.length > 0 && specs[0]?.runtimeEnv) {
@@ -130,11 +133,14 @@ export class Agent {
     for (const [id, pending] of this.#pending) {
       pending.abort.abort();
       const d = this.store.getDeployment(id);
-      if (d && !isFinished(d.status)) {
+      if (d && d.finishedAt === null) {
         this.store.updateDeployment(id, {
           status: d.status === 'success' ? 'success' : 'aborted',
           finishedAt: new Date().toISOString(),
-          error: d.status === 'success' ? null : { code: 'DEPLOY_ABORTED', message: 'the agent stopped during the deployment' },
+          error:
+            d.status === 'success'
+              ? null
+              : { code: 'DEPLOY_ABORTED', message: 'the agent stopped during the deployment' },
         });
       }
     }
@@ -148,7 +154,13 @@ export class Agent {
       if (d.leaseExpiresAt >= now) continue;
       this.log(`deployment ${d.id} of ${d.app}: owner stopped heartbeating`);
       if (d.status === 'success') {
-        await this.finish(d.id, { status: 'success', hookExitCode: d.hookExitCode, hookReason: d.hookReason, warnings: d.warnings, error: null });
+        await this.finish(d.id, {
+          status: 'success',
+          hookExitCode: d.hookExitCode,
+          hookReason: d.hookReason,
+          warnings: d.warnings,
+          error: null,
+        });
         await this.retire(d.id).catch(() => undefined);
       } else {
         this.#pending.get(d.id)?.abort.abort();
@@ -171,9 +183,10 @@ export class Agent {
     return d;
   }
 
+  /** Unfinished = not yet closed by finish(); `success` is set at the switch, before notifications. */
   #active(id: string): DeploymentRecord {
     const d = this.#deployment(id);
-    if (isFinished(d.status)) {
+    if (d.finishedAt !== null) {
       throw new SlipwayError('DEPLOY_ABORTED', `deployment ${id} is already ${d.status}`, { status: 'aborted' });
     }
     return d;
@@ -182,14 +195,17 @@ export class Agent {
   async #ensureListener(app: string, requested: number | undefined, host: string): Promise<number> {
     const row = this.store.ensureApp(app, { port: requested, host });
     const port = requested ?? row.port ?? (await freePort(host));
-    const current = this.router.port(app);
-    if (current !== port || row.host !== host) {
+    const current = this.#listening.get(app);
+    if (current?.port !== port || current.host !== host) {
       if (current !== undefined) await this.router.closeApp(app);
       try {
-        await this.router.listen(app, port, host);
+        await this.#listen(app, port, host);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-          throw new SlipwayError('PORT_IN_USE', `port ${port} on ${host} is already in use; app ${app} cannot listen there`);
+          throw new SlipwayError(
+            'PORT_IN_USE',
+            `port ${port} on ${host} is already in use; app ${app} cannot listen there`,
+          );
         }
         throw error;
       }
@@ -299,6 +315,12 @@ export class Agent {
   }
 
   #retiring = new Map<string, LiveProcesses>();
+  #listening = new Map<string, { port: number; host: string }>();
+
+  async #listen(app: string, port: number, host: string): Promise<void> {
+    await this.router.listen(app, port, host);
+    this.#listening.set(app, { port, host });
+  }
 
   /** After the switch: drain the previous release, then stop its processes. */
   async retire(id: string, graceMs = DEFAULT_GRACE_MS): Promise<{ drained: boolean }> {
@@ -313,7 +335,7 @@ export class Agent {
 
   async finish(id: string, record: FinishRecord): Promise<DeploymentRecord> {
     const d = this.#deployment(id);
-    if (isFinished(d.status)) return d;
+    if (d.finishedAt !== null) return d;
     if (record.status !== d.status) assertTransition(d.status, record.status);
     const pending = this.#pending.get(id);
     this.#pending.delete(id);
@@ -334,7 +356,9 @@ export class Agent {
         name: app.name,
         port: app.port,
         host: app.host,
-        live: live ? { release: live.release, version: live.version, deploymentId: live.deploymentId, runtime: live.runtime } : null,
+        live: live
+          ? { release: live.release, version: live.version, deploymentId: live.deploymentId, runtime: live.runtime }
+          : null,
         upstreams: live?.upstreams ?? [],
         processes: procs ? this.supervisor.processes(procs.key) : [],
       };
@@ -346,7 +370,10 @@ export class Agent {
   }
 
   /** Stores config vars and restarts the live processes with them (no postdeploy). */
-  async setConfigVars(app: string, changes: Record<string, string | null>): Promise<{ vars: Record<string, string>; restarted: boolean }> {
+  async setConfigVars(
+    app: string,
+    changes: Record<string, string | null>,
+  ): Promise<{ vars: Record<string, string>; restarted: boolean }> {
     this.store.ensureApp(app, { host: '127.0.0.1' });
     const vars = this.store.setConfigVars(app, changes);
     this.#maskers.delete(app);

@@ -8,11 +8,11 @@ import type {
   DeploymentRecord,
   FinishRecord,
   LogLine,
-  OpenRequest,
   OpenedDeployment,
+  OpenRequest,
   Upstream,
 } from '../context.js';
-import { type ErrorCode, SlipwayError, catalogue } from '../errors.js';
+import { catalogue, type ErrorCode, SlipwayError } from '../errors.js';
 import type { DeploymentStatus } from '../status.js';
 import { lineSplitter } from './line-splitter.js';
 import { type AgentPaths, agentPaths } from './paths.js';
@@ -144,7 +144,10 @@ export class AgentClient implements ControlPlane {
       if (await this.health()) return;
       await new Promise((r) => setTimeout(r, 25));
     }
-    throw new SlipwayError('AGENT_UNAVAILABLE', `the agent did not start within ${timeoutMs / 1000}s; see ${this.paths.log}`);
+    throw new SlipwayError(
+      'AGENT_UNAVAILABLE',
+      `the agent did not start within ${timeoutMs / 1000}s; see ${this.paths.log}`,
+    );
   }
 
   // ── ControlPlane ───────────────────────────────────────────────────────

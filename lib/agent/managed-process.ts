@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { RingBuffer, lineSplitter } from './line-splitter.js';
+import { lineSplitter, RingBuffer } from './line-splitter.js';
 
 export interface SpawnOptions {
   argv: string[];

@@ -56,7 +56,13 @@ export interface OneOffRequest {
 /** Lines of a streamed answer (NDJSON). */
 export type StreamMessage =
   | { type: 'log'; stream: 'stdout' | 'stderr'; line: string }
-  | { type: 'exit'; exitCode: number; reason: 'exit' | 'timeout' | 'oom' | 'signal' | 'aborted'; signal?: string; durationMs: number }
+  | {
+      type: 'exit';
+      exitCode: number;
+      reason: 'exit' | 'timeout' | 'oom' | 'signal' | 'aborted';
+      signal?: string;
+      durationMs: number;
+    }
   | { type: 'error'; code: string; message: string };
 
 export interface ErrorBody {

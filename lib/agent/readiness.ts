@@ -18,7 +18,14 @@ function tryConnect(port: number, host: string): Promise<boolean> {
 
 function tryHttp(port: number, host: string, path: string, timeoutMs: number): Promise<number | null> {
   return new Promise((resolve) => {
-    const req = request({ host, port, path, method: 'GET', timeout: timeoutMs, headers: { 'user-agent': 'slipway-healthcheck' } });
+    const req = request({
+      host,
+      port,
+      path,
+      method: 'GET',
+      timeout: timeoutMs,
+      headers: { 'user-agent': 'slipway-healthcheck' },
+    });
     req.once('response', (res) => {
       res.resume();
       resolve(res.statusCode ?? null);

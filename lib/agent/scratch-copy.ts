@@ -27,7 +27,14 @@ export async function makeScratchCopy(from: string, dir: string): Promise<Scratc
     const merged = join(dir, 'app');
     await Promise.all([mkdir(upper), mkdir(work), mkdir(merged)]);
     try {
-      await run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${from},upperdir=${upper},workdir=${work}`, merged]);
+      await run('mount', [
+        '-t',
+        'overlay',
+        'overlay',
+        '-o',
+        `lowerdir=${from},upperdir=${upper},workdir=${work}`,
+        merged,
+      ]);
       overlayWorks = true;
       return {
         path: merged,

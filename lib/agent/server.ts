@@ -1,5 +1,5 @@
 import { chmodSync } from 'node:fs';
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { SlipwayError, toSlipwayError } from '../errors.js';
 import type { Agent } from './agent.js';
 import type { StreamMessage } from './protocol.js';
@@ -50,33 +50,62 @@ async function stream(res: ServerResponse, work: (send: (m: StreamMessage) => vo
 
 function routes(agent: Agent, stop: () => void): [string, string, Handler][] {
   return [
-    ['GET', '/health', () => ({ pid: process.pid, uptimeMs: Date.now() - agent.startedAt, rss: process.memoryUsage().rss, home: agent.paths.home })],
-    ['POST', '/agent/stop', () => {
-      setImmediate(stop);
-      return { stopping: true };
-    }],
+    [
+      'GET',
+      '/health',
+      () => ({
+        pid: process.pid,
+        uptimeMs: Date.now() - agent.startedAt,
+        rss: process.memoryUsage().rss,
+        home: agent.paths.home,
+      }),
+    ],
+    [
+      'POST',
+      '/agent/stop',
+      () => {
+        setImmediate(stop);
+        return { stopping: true };
+      },
+    ],
     ['POST', '/deployments', ({ body }) => agent.open(body)],
-    ['GET', '/deployments', ({ query }) =>
-      agent.store.listDeployments({ app: query.get('app') ?? undefined, limit: Number(query.get('limit') ?? 50) })],
-    ['GET', '/deployments/:id', ({ params }) => {
-      const d = agent.store.getDeployment(params.id!);
-      if (!d) throw new SlipwayError('DEPLOY_NOT_FOUND', `no deployment ${params.id}`);
-      return d;
-    }],
+    [
+      'GET',
+      '/deployments',
+      ({ query }) =>
+        agent.store.listDeployments({ app: query.get('app') ?? undefined, limit: Number(query.get('limit') ?? 50) }),
+    ],
+    [
+      'GET',
+      '/deployments/:id',
+      ({ params }) => {
+        const d = agent.store.getDeployment(params.id!);
+        if (!d) throw new SlipwayError('DEPLOY_NOT_FOUND', `no deployment ${params.id}`);
+        return d;
+      },
+    ],
     ['GET', '/deployments/:id/logs', ({ params }) => agent.store.getLogs(params.id!)],
     ['POST', '/deployments/:id/heartbeat', ({ params }) => agent.heartbeat(params.id!)],
     ['POST', '/deployments/:id/status', ({ params, body }) => agent.setStatus(params.id!, body.status)],
     ['POST', '/deployments/:id/logs', ({ params, body }) => agent.appendLogs(params.id!, body.lines ?? [])],
     ['POST', '/deployments/:id/processes', ({ params, body }) => agent.startProcesses(params.id!, body)],
-    ['POST', '/deployments/:id/one-off', ({ params, body, res, req }) => {
-      const closed = new AbortController();
-      res.on('close', () => {
-        if (!res.writableFinished) closed.abort();
-      });
-      void req;
-      return stream(res, (send) => agent.oneOff(params.id!, body, send, closed.signal));
-    }],
-    ['POST', '/deployments/:id/switch', ({ params, body }) => agent.switchRoute(params.id!, body.upstreams ?? [], body.artifact)],
+    [
+      'POST',
+      '/deployments/:id/one-off',
+      ({ params, body, res, req }) => {
+        const closed = new AbortController();
+        res.on('close', () => {
+          if (!res.writableFinished) closed.abort();
+        });
+        void req;
+        return stream(res, (send) => agent.oneOff(params.id!, body, send, closed.signal));
+      },
+    ],
+    [
+      'POST',
+      '/deployments/:id/switch',
+      ({ params, body }) => agent.switchRoute(params.id!, body.upstreams ?? [], body.artifact),
+    ],
     ['POST', '/deployments/:id/retire', ({ params, body }) => agent.retire(params.id!, body.graceMs)],
     ['POST', '/deployments/:id/finish', ({ params, body }) => agent.finish(params.id!, body)],
     ['GET', '/apps', () => agent.apps()],
@@ -84,13 +113,19 @@ function routes(agent: Agent, stop: () => void): [string, string, Handler][] {
     ['POST', '/apps/:app/config', ({ params, body }) => agent.setConfigVars(params.app!, body.changes ?? {})],
     ['GET', '/apps/:app/releases', ({ params }) => agent.store.listReleases(params.app!)],
     ['GET', '/apps/:app/live', ({ params }) => agent.liveSpecs(params.app!)],
-    ['POST', '/apps/:app/run', ({ params, body, res }) => {
-      const closed = new AbortController();
-      res.on('close', () => {
-        if (!res.writableFinished) closed.abort();
-      });
-      return stream(res, (send) => agent.supervisor.runOneOff(params.app!, `run-${Date.now()}`, body, send, closed.signal));
-    }],
+    [
+      'POST',
+      '/apps/:app/run',
+      ({ params, body, res }) => {
+        const closed = new AbortController();
+        res.on('close', () => {
+          if (!res.writableFinished) closed.abort();
+        });
+        return stream(res, (send) =>
+          agent.supervisor.runOneOff(params.app!, `run-${Date.now()}`, body, send, closed.signal),
+        );
+      },
+    ],
   ];
 }
 

@@ -15,8 +15,21 @@ export interface SupervisorHost {
   paths: AgentPaths;
   configVars(app: string): Record<string, string>;
   /** Stores a line of process output under a deployment (masked by the host). */
-  output(app: string, deploymentId: string, phase: 'start' | 'postdeploy' | 'release' | 'first-deploy', stream: 'stdout' | 'stderr', line: string): void;
-  recordProcess(p: { key: string; app: string; deploymentId: string; name: string; pid: number; startedAt: number }): void;
+  output(
+    app: string,
+    deploymentId: string,
+    phase: 'start' | 'postdeploy' | 'release' | 'first-deploy',
+    stream: 'stdout' | 'stderr',
+    line: string,
+  ): void;
+  recordProcess(p: {
+    key: string;
+    app: string;
+    deploymentId: string;
+    name: string;
+    pid: number;
+    startedAt: number;
+  }): void;
   removeProcess(key: string): void;
   log(message: string): void;
 }
@@ -268,4 +281,10 @@ export class Supervisor {
   }
 }
 
-const signalNumbers: Partial<Record<NodeJS.Signals, number>> = { SIGKILL: 9, SIGTERM: 15, SIGINT: 2, SIGSEGV: 11, SIGABRT: 6 };
+const signalNumbers: Partial<Record<NodeJS.Signals, number>> = {
+  SIGKILL: 9,
+  SIGTERM: 15,
+  SIGINT: 2,
+  SIGSEGV: 11,
+  SIGABRT: 6,
+};

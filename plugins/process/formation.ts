@@ -12,8 +12,7 @@ export const PROCESS_MEMORY = 512 * 1024 * 1024;
 /** The processes to start: web ×1 by default (when the Procfile has web), or what `formation` says. */
 export function formationSpecs(ctx: DeploymentContext): ProcessSpec[] {
   const { processes } = ctx.procfile;
-  const formation: Record<string, number> = { ...ctx.config.formation };
-  if (formation.web === undefined && processes.web) formation.web = 1;
+  const formation: Record<string, number> = { web: 1, ...ctx.config.formation };
   const cwd = ctx.artifact?.path;
   if (!cwd) throw new SlipwayError('NO_RUNTIME', 'no release directory to start processes in');
   const specs: ProcessSpec[] = [];
@@ -21,7 +20,8 @@ export function formationSpecs(ctx: DeploymentContext): ProcessSpec[] {
     if (count === 0 || ONE_OFF_TYPES.has(type)) continue;
     const command = processes[type];
     if (!command) {
-      if (type === 'web' && ctx.config.formation.web === undefined) continue;
+      // web ×1 is the default; an app without a web process (workers only) is fine.
+      if (type === 'web') continue;
       throw new SlipwayError('CONFIG_INVALID', `formation.${type}: the Procfile has no "${type}" process`);
     }
     for (let index = 1; index <= count; index++) {

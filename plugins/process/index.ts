@@ -78,7 +78,10 @@ function hookFailure(ctx: DeploymentContext, name: string, result: HookRunResult
     );
   }
   if (result.reason === 'oom') {
-    return new SlipwayError('HOOK_OOM', `${name} ran out of memory (limit ${formatBytes(limits.memory)}) and was killed`);
+    return new SlipwayError(
+      'HOOK_OOM',
+      `${name} ran out of memory (limit ${formatBytes(limits.memory)}) and was killed`,
+    );
   }
   if (result.reason === 'aborted') return new SlipwayError('DEPLOY_ABORTED', `${name} was stopped: deployment aborted`);
   const how = result.signal ? `was killed by ${result.signal}` : `exited with status ${result.exitCode}`;
@@ -129,7 +132,11 @@ export async function runOneOff(
     ...(exit.signal ? { signal: exit.signal } : {}),
   };
   ctx.hook = result;
-  ctx.log(phase, `${type} exited with status ${result.exitCode} (${result.reason}) in ${result.durationMs} ms`, 'system');
+  ctx.log(
+    phase,
+    `${type} exited with status ${result.exitCode} (${result.reason}) in ${result.durationMs} ms`,
+    'system',
+  );
   if (result.exitCode !== 0) {
     ctx.step(type, 'failed');
     throw hookFailure(ctx, type, result);
@@ -188,5 +195,3 @@ export class ProcessRuntime implements Plugin {
 export default function processRuntime(): Plugin {
   return new ProcessRuntime();
 }
-
-

@@ -5,12 +5,12 @@ import type {
   FinishRecord,
   LiveRelease,
   LogLine,
-  OpenRequest,
   OpenedDeployment,
+  OpenRequest,
   Upstream,
 } from '../../lib/context.js';
 import { SlipwayError } from '../../lib/errors.js';
-import { type DeploymentStatus, assertTransition } from '../../lib/status.js';
+import { assertTransition, type DeploymentStatus } from '../../lib/status.js';
 
 /** An in-memory control plane for unit tests of the Deployer and plugins. */
 export class MemoryControl implements ControlPlane {

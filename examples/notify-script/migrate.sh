@@ -1,0 +1,3 @@
+#!/bin/sh
+set -e
+echo "migrating for $APP at $CONTAINER_VERSION"

@@ -1,0 +1,271 @@
+import { createServer, type Server } from 'node:net';
+import { ProxyConnection, type ProxyContext, type ProxySite, type RouteEntry } from './proxy-connection.js';
+import { UpstreamPool } from './upstream-pool.js';
+
+export interface Upstream {
+  host: string;
+  port: number;
+}
+
+export interface RouterOptions {
+  log?: (app: string, message: string) => void;
+  /** Largest request or response head accepted (default 64 KiB); bigger requests get 431. */
+  maxHeadBytes?: number;
+  /** Time allowed to receive a whole request head (default 30 s). */
+  headersTimeoutMs?: number;
+  /** Idle keep-alive client connections close after this (default 60 s). */
+  keepAliveTimeoutMs?: number;
+  /** Time allowed to connect to an upstream before trying the next one (default 5 s). */
+  connectTimeoutMs?: number;
+  /** An exchange with no progress in either direction for this long fails with 504 (default 60 s). */
+  upstreamTimeoutMs?: number;
+  /**
+   * Pooled upstream connections close after this much idleness (default 4 s);
+   * keep it below the upstream's own keep-alive timeout (Node's default is 5 s).
+   */
+  upstreamIdleTimeoutMs?: number;
+  /** Idle connections kept per upstream (default 256). */
+  maxIdlePerUpstream?: number;
+  /** How long closeApp lets in-flight exchanges finish before cutting them (default 5 s). */
+  closeGraceMs?: number;
+}
+
+interface Site extends ProxySite {
+  server: Server | null;
+}
+
+interface Settings extends ProxyContext {
+  now: number;
+  readonly upstreamIdleTimeoutMs: number;
+  readonly maxIdlePerUpstream: number;
+  readonly closeGraceMs: number;
+}
+
+function checkUpstream(u: Upstream): void {
+  if (typeof u?.host !== 'string' || u.host === '' || !Number.isInteger(u.port) || u.port < 1 || u.port > 65535) {
+    throw new TypeError(`invalid upstream ${JSON.stringify(u)}: expected { host, port } with port 1-65535`);
+  }
+}
+
+/**
+ * The data plane: one listener per app, each request routed round-robin to
+ * the app's current upstreams. Routes are swapped atomically; requests
+ * already in flight finish on the upstreams they started on, which `drain`
+ * waits for before the old processes are stopped.
+ */
+export class Router {
+  private readonly sites = new Map<string, Site>();
+  private readonly pools = new Map<string, UpstreamPool>();
+  private readonly settings: Settings;
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(options: RouterOptions = {}) {
+    const log = options.log ?? (() => {});
+    this.settings = {
+      now: Date.now(),
+      maxHeadBytes: options.maxHeadBytes ?? 64 * 1024,
+      headersTimeoutMs: options.headersTimeoutMs ?? 30_000,
+      keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 60_000,
+      connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
+      upstreamTimeoutMs: options.upstreamTimeoutMs ?? 60_000,
+      upstreamIdleTimeoutMs: options.upstreamIdleTimeoutMs ?? 4_000,
+      maxIdlePerUpstream: options.maxIdlePerUpstream ?? 256,
+      closeGraceMs: options.closeGraceMs ?? 5_000,
+      lingerMs: 2_000,
+      log: (app, message) => {
+        try {
+          log(app, message);
+        } catch {
+          // A failing logger must not take the data plane down.
+        }
+      },
+    };
+    const s = this.settings;
+    const shortest = Math.min(
+      s.headersTimeoutMs,
+      s.keepAliveTimeoutMs,
+      s.connectTimeoutMs,
+      s.upstreamTimeoutMs,
+      s.upstreamIdleTimeoutMs,
+    );
+    // Timeouts are enforced by one coarse sweep instead of a timer per socket: nothing to re-arm per request.
+    const interval = Math.max(20, Math.min(1000, Math.floor(shortest / 4)));
+    this.sweeper = setInterval(() => this.sweep(), interval);
+    this.sweeper.unref();
+  }
+
+  /** Starts the app's listener; resolves with the bound port. */
+  listen(app: string, port: number, host = '127.0.0.1'): Promise<number> {
+    const site = this.site(app);
+    if (site.server !== null) {
+      return Promise.reject(Object.assign(new Error(`${app} is already listening`), { code: 'ERR_ALREADY_LISTENING' }));
+    }
+    // allowHalfOpen: a client's FIN after its request must not cut the response short.
+    const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+      new ProxyConnection(socket, site, this.settings);
+    });
+    site.server = server;
+    site.closing = false;
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error): void => {
+        if (site.server === server) site.server = null;
+        this.forgetSite(site);
+        reject(error);
+      };
+      server.once('error', onError);
+      server.listen({ port, host, exclusive: true }, () => {
+        server.off('error', onError);
+        server.on('error', (error) => this.settings.log(app, `listener error: ${error.message}`));
+        const address = server.address();
+        resolve(typeof address === 'object' && address !== null ? address.port : port);
+      });
+    });
+  }
+
+  /** Points the app at `upstreams` from the next request on. An empty list is the same as clearRoute. */
+  setRoute(app: string, upstreams: Upstream[]): void {
+    for (const u of upstreams) checkUpstream(u);
+    if (upstreams.length === 0) {
+      this.clearRoute(app);
+      return;
+    }
+    const pools = upstreams.map((u) => this.pool(u));
+    for (const pool of pools) pool.routeRefs++;
+    const site = this.site(app);
+    const old = site.route;
+    const entry: RouteEntry = { pools, next: 0 };
+    site.route = entry;
+    if (old !== null) this.unref(old);
+  }
+
+  /** From the next request on, the app answers 404. */
+  clearRoute(app: string): void {
+    const site = this.sites.get(app);
+    if (site === undefined || site.route === null) return;
+    const old = site.route;
+    site.route = null;
+    this.unref(old);
+    this.forgetSite(site);
+  }
+
+  route(app: string): Upstream[] | undefined {
+    return this.sites.get(app)?.route?.pools.map((p) => ({ host: p.host, port: p.port }));
+  }
+
+  inFlight(upstreams: Upstream[]): number {
+    let n = 0;
+    for (const pool of this.existingPools(upstreams)) n += pool.inFlight;
+    return n;
+  }
+
+  /**
+   * Resolves once none of `upstreams` serves a request (or after `timeoutMs`),
+   * closing their idle keep-alive connections so the processes can exit.
+   */
+  drain(upstreams: Upstream[], timeoutMs: number): Promise<{ drained: boolean; remaining: number }> {
+    const pools = this.existingPools(upstreams);
+    const count = (): number => pools.reduce((n, p) => n + p.inFlight, 0);
+    for (const pool of pools) pool.closeIdle();
+    if (count() === 0) return Promise.resolve({ drained: true, remaining: 0 });
+    return new Promise((resolve) => {
+      const finish = (drained: boolean): void => {
+        clearTimeout(timer);
+        for (const pool of pools) pool.idleWaiters.delete(check);
+        // Connections released while waiting went back to the pool when the upstream was still routed.
+        for (const pool of pools) pool.closeIdle();
+        resolve({ drained, remaining: count() });
+      };
+      const check = (): void => {
+        if (count() === 0) finish(true);
+      };
+      const timer = setTimeout(() => finish(false), Math.max(0, timeoutMs));
+      for (const pool of pools) pool.idleWaiters.add(check);
+    });
+  }
+
+  /**
+   * Stops the app's listener. Idle connections close now; in-flight
+   * exchanges get `closeGraceMs` to finish. The route is kept.
+   */
+  async closeApp(app: string): Promise<void> {
+    const site = this.sites.get(app);
+    if (site === undefined || site.server === null) return;
+    const server = site.server;
+    site.closing = true;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const conn of [...site.connections]) conn.shutdown();
+    if (site.connections.size > 0) {
+      const grace = setTimeout(() => {
+        for (const conn of site.connections) conn.destroy();
+      }, this.settings.closeGraceMs);
+      await closed;
+      clearTimeout(grace);
+    } else {
+      await closed;
+    }
+    if (site.server === server) site.server = null;
+    site.closing = false;
+    this.forgetSite(site);
+  }
+
+  /** Stops every listener, forgets all routes and closes pooled connections. */
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
+    await Promise.all([...this.sites.keys()].map((app) => this.closeApp(app)));
+    for (const app of [...this.sites.keys()]) this.clearRoute(app);
+    for (const pool of [...this.pools.values()]) pool.closeIdle();
+  }
+
+  private site(app: string): Site {
+    let site = this.sites.get(app);
+    if (site === undefined) {
+      site = { app, route: null, closing: false, connections: new Set(), server: null };
+      this.sites.set(app, site);
+    }
+    return site;
+  }
+
+  private forgetSite(site: Site): void {
+    if (site.route === null && site.server === null && site.connections.size === 0) {
+      if (this.sites.get(site.app) === site) this.sites.delete(site.app);
+    }
+  }
+
+  private pool(u: Upstream): UpstreamPool {
+    const key = `${u.host}:${u.port}`;
+    let pool = this.pools.get(key);
+    if (pool === undefined) {
+      pool = new UpstreamPool(u.host, u.port, this.settings, (p) => {
+        if (this.pools.get(p.key) === p) this.pools.delete(p.key);
+      });
+      this.pools.set(key, pool);
+    }
+    return pool;
+  }
+
+  private existingPools(upstreams: Upstream[]): UpstreamPool[] {
+    const found = new Set<UpstreamPool>();
+    for (const u of upstreams) {
+      const pool = this.pools.get(`${u.host}:${u.port}`);
+      if (pool !== undefined) found.add(pool);
+    }
+    return [...found];
+  }
+
+  private unref(entry: RouteEntry): void {
+    for (const pool of entry.pools) {
+      pool.routeRefs--;
+      if (pool.unused) this.pools.delete(pool.key);
+    }
+  }
+
+  private sweep(): void {
+    const s = this.settings;
+    const now = Date.now();
+    s.now = now;
+    for (const site of this.sites.values()) {
+      for (const conn of site.connections) conn.sweep(now);
+    }
+    for (const pool of this.pools.values()) pool.sweep(now, s.upstreamIdleTimeoutMs);
+  }
+}

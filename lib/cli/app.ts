@@ -1,0 +1,21 @@
+import { resolve } from 'node:path';
+import { AgentClient } from '../agent/client.js';
+import { loadConfig } from '../config.js';
+import { SlipwayError } from '../errors.js';
+
+/** The app a command is about: --app, else the one configured in the current directory. */
+export async function resolveApp(app: unknown, dir = process.cwd()): Promise<string> {
+  if (typeof app === 'string' && app) return app;
+  try {
+    return (await loadConfig(resolve(dir))).app;
+  } catch (error) {
+    throw new SlipwayError('USAGE', 'no --app given and no app configured in this directory', { cause: error });
+  }
+}
+
+/** A client to a running agent, starting it when needed. */
+export async function agent(): Promise<AgentClient> {
+  const client = new AgentClient();
+  await client.ensureRunning();
+  return client;
+}

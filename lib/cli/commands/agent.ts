@@ -1,0 +1,40 @@
+import { AgentClient } from '../../agent/client.js';
+import { SlipwayError } from '../../errors.js';
+import { defineCommand } from '../command.js';
+
+export const { run } = defineCommand({}, async ({ positionals }, io) => {
+  const action = positionals[0] ?? 'status';
+  const client = new AgentClient();
+  if (action === 'start') {
+    await client.ensureRunning();
+    const h = await client.health();
+    if (io.json) io.data(h);
+    else io.out(`agent running (pid ${h?.pid}) — ${client.paths.socket}`);
+    return 0;
+  }
+  if (action === 'stop') {
+    const h = await client.health();
+    if (!h) {
+      if (io.json) io.data({ running: false });
+      else io.out('agent not running');
+      return 0;
+    }
+    await client.call('POST', '/agent/stop');
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline && (await client.health())) await new Promise((r) => setTimeout(r, 50));
+    if (io.json) io.data({ running: false, pid: h.pid });
+    else io.out(`agent stopped (pid ${h.pid})`);
+    return 0;
+  }
+  if (action === 'status') {
+    const h = await client.health();
+    if (io.json) io.data(h ? { running: true, ...h } : { running: false, home: client.paths.home });
+    else if (h)
+      io.out(
+        `agent running (pid ${h.pid}, up ${Math.round(h.uptimeMs / 1000)}s, ${Math.round(h.rss / 1048576)} MB) — ${client.paths.socket}`,
+      );
+    else io.out(`agent not running — ${client.paths.home}`);
+    return h ? 0 : 1;
+  }
+  throw new SlipwayError('USAGE', `agent: unknown action "${action}" (start, stop, status)`);
+});

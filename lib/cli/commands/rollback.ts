@@ -1,0 +1,48 @@
+import { join } from 'node:path';
+import { loadConfig } from '../../config.js';
+import type { DeploymentRecord } from '../../context.js';
+import { SlipwayError } from '../../errors.js';
+import { readProcfile } from '../../procfile.js';
+import { agent, resolveApp } from '../app.js';
+import { appOption } from '../args.js';
+import { defineCommand } from '../command.js';
+import { runDeployment } from '../run-deployment.js';
+
+interface ReleaseRow {
+  release: number;
+  version: string;
+  artifact: { path?: string };
+}
+
+export const { run } = defineCommand({ ...appOption }, async ({ values, positionals }, io) => {
+  const app = await resolveApp(values.app);
+  const client = await agent();
+  const releases = await client.call<ReleaseRow[]>('GET', `/apps/${app}/releases`);
+  const deployments = await client.call<DeploymentRecord[]>('GET', `/deployments?app=${app}&limit=1000`);
+  const live = deployments.find((d) => d.status === 'success');
+  let target: ReleaseRow | undefined;
+  if (positionals[0]) {
+    const n = Number(positionals[0].replace(/^v/, ''));
+    target = releases.find((r) => r.release === n);
+    if (!target) throw new SlipwayError('RELEASE_NOT_FOUND', `${app} has no release ${positionals[0]}`);
+  } else {
+    // The release before the live one.
+    target = releases.find((r) => live && r.release < live.release);
+    if (!target) throw new SlipwayError('RELEASE_NOT_FOUND', `${app} has no earlier release to roll back to`);
+  }
+  if (!target.artifact.path)
+    throw new SlipwayError('RELEASE_NOT_FOUND', `release ${target.release} has no build on disk`);
+  const config = await loadConfig(process.cwd()).catch(() => loadConfig(target.artifact.path!));
+  config.app = app;
+  const procfile = await readProcfile(join(target.artifact.path));
+  const record = await runDeployment({
+    config,
+    procfile,
+    version: target.version,
+    kind: 'rollback',
+    sourceRelease: target.release,
+    wait: true,
+    io,
+  });
+  return record.status === 'success' ? 0 : 1;
+});

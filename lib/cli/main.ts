@@ -1,0 +1,156 @@
+/**
+ * CLI entry. Kept tiny so `slipway --version` costs about a bare Node start:
+ * every command, and anything heavy (SQLite, Docker), loads only when used.
+ */
+import { readFileSync } from 'node:fs';
+
+export interface CommandModule {
+  run(argv: string[], command: string): Promise<number>;
+}
+
+interface CommandEntry {
+  summary: string;
+  usage: string;
+  load: () => Promise<CommandModule>;
+}
+
+export const commands: Record<string, CommandEntry> = {
+  deploy: {
+    summary: 'Deploy the app in a directory (build, start, postdeploy, switch)',
+    usage: 'slipway deploy [dir] [--app NAME] [--revision REV] [--no-wait] [--json]',
+    load: () => import('./commands/deploy.js'),
+  },
+  deployments: {
+    summary: 'List deployments, newest first',
+    usage: 'slipway deployments [--app NAME] [--limit N] [--json]',
+    load: () => import('./commands/deployments.js'),
+  },
+  logs: {
+    summary: 'Show the build, start and hook output of a deployment',
+    usage: 'slipway logs [DEPLOYMENT-ID] [--app NAME] [--json]',
+    load: () => import('./commands/logs.js'),
+  },
+  status: {
+    summary: 'Apps, live releases, processes, ports, uptime',
+    usage: 'slipway status [--json]',
+    load: () => import('./commands/status.js'),
+  },
+  ps: {
+    summary: 'Same as status',
+    usage: 'slipway ps [--json]',
+    load: () => import('./commands/status.js'),
+  },
+  rollback: {
+    summary: "Deploy an earlier release's build again (its postdeploy runs again)",
+    usage: 'slipway rollback [RELEASE] [--app NAME] [--json]',
+    load: () => import('./commands/rollback.js'),
+  },
+  run: {
+    summary: "Run a one-off command with the live release's env",
+    usage: 'slipway run [--app NAME] -- CMD...',
+    load: () => import('./commands/run.js'),
+  },
+  config: {
+    summary: "Show the app's config vars (masked unless --reveal)",
+    usage: 'slipway config [--app NAME] [--reveal] [--json]',
+    load: () => import('./commands/config.js'),
+  },
+  'config:set': {
+    summary: 'Set config vars and restart the live processes (no postdeploy)',
+    usage: 'slipway config:set [--app NAME] KEY=VALUE...',
+    load: () => import('./commands/config.js'),
+  },
+  'config:unset': {
+    summary: 'Remove config vars and restart the live processes',
+    usage: 'slipway config:unset [--app NAME] KEY...',
+    load: () => import('./commands/config.js'),
+  },
+  init: {
+    summary: 'Write a commented .slipwayrc.yaml for the app in this directory',
+    usage: 'slipway init [--app NAME] [--force]',
+    load: () => import('./commands/init.js'),
+  },
+  check: {
+    summary: 'Validate config and Procfile and print what a deployment would do',
+    usage: 'slipway check [dir] [--json]',
+    load: () => import('./commands/check.js'),
+  },
+  procfile: {
+    summary: 'Procfile tools: `procfile check [path]`',
+    usage: 'slipway procfile check [path] [--json]',
+    load: () => import('./commands/procfile.js'),
+  },
+  agent: {
+    summary: 'Manage the agent: start, stop, status',
+    usage: 'slipway agent start|stop|status [--json]',
+    load: () => import('./commands/agent.js'),
+  },
+};
+
+export function packageVersion(): string {
+  let dir = new URL('.', import.meta.url);
+  for (let i = 0; i < 5; i++) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'slipway') return pkg.version ?? '0.0.0';
+    } catch {
+      // keep looking upward
+    }
+    dir = new URL('..', dir);
+  }
+  return '0.0.0';
+}
+
+export function helpText(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return [
+    'slipway — deploy Procfile apps; the new version goes live only after its postdeploy succeeded',
+    '',
+    'Usage: slipway <command> [options]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Global options:',
+    '  --json       machine-readable output',
+    '  --debug      show stack traces',
+    '  -h, --help   help for a command',
+    '  --version    print the version',
+    '',
+    'Exit codes: 0 ok, 1 deployment failed, 2 usage or config error, 3 internal error.',
+    'Docs: docs/cli.md',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === '--version' || first === '-v' || first === 'version') {
+    process.stdout.write(`${packageVersion()}\n`);
+    return 0;
+  }
+  if (!first || first === '--help' || first === '-h' || first === 'help') {
+    const topic = first === 'help' ? rest[0] : undefined;
+    const entry = topic ? commands[topic] : undefined;
+    process.stdout.write(`${entry ? `${entry.usage}\n\n${entry.summary}` : helpText()}\n`);
+    return first ? 0 : 2;
+  }
+  const entry = commands[first];
+  if (!entry) {
+    const { createIo } = await import('./io.js');
+    const { printError } = await import('./print-error.js');
+    const { SlipwayError } = await import('../errors.js');
+    const { closest } = await import('fastest-levenshtein');
+    const guess = closest(first, Object.keys(commands));
+    return printError(
+      createIo({ json: argv.includes('--json'), debug: argv.includes('--debug') }),
+      new SlipwayError('USAGE', `unknown command "${first}"${guess ? ` — did you mean "${guess}"?` : ''}`),
+    );
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${entry.usage}\n\n${entry.summary}\n`);
+    return 0;
+  }
+  const module = await entry.load();
+  return module.run(rest, first);
+}
