@@ -2,7 +2,7 @@
 import { createServer } from 'node:http';
 import { rows } from './db.js';
 
-const server = createServer((req, res) => {
+const server = createServer((_req, res) => {
   try {
     const greetings = rows('SELECT text, language FROM greetings ORDER BY id');
     res.writeHead(200, { 'content-type': 'application/json' });

@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 const port = Number(process.env.PORT ?? 5000);
 const version = process.env.CONTAINER_VERSION ?? 'unknown';
 
-const server = createServer((req, res) => {
+const server = createServer((_req, res) => {
   res.writeHead(200, { 'content-type': 'text/plain' });
   res.end(`hello from ${process.env.APP ?? 'hello'} ${version} (${process.env.CONTAINER ?? 'web'})\n`);
 });
