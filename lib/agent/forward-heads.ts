@@ -25,7 +25,7 @@ import {
 const HOP_BY_HOP = new Uint8Array(32);
 for (const kind of [CONNECTION, KEEP_ALIVE, PROXY_CONNECTION, TE, TRAILER, UPGRADE]) HOP_BY_HOP[kind] = 1;
 
-/** Marks fields that must not be forwarded: hop-by-hop ones, including those named by Connection. */
+/** Whether field `i` must not be forwarded: hop-by-hop, or named by Connection. */
 function isHopByHop(head: MessageHead, i: number, kind: number): boolean {
   if (HOP_BY_HOP[kind] === 1) return true;
   const options = head.connectionOptions;
@@ -34,31 +34,43 @@ function isHopByHop(head: MessageHead, i: number, kind: number): boolean {
   return options.includes(head.fieldName(i).toLowerCase());
 }
 
-/** Appends byte runs and ASCII text to a buffer sized in advance. */
-class HeadWriter {
-  readonly out: Buffer;
-  pos = 0;
-  constructor(size: number) {
-    this.out = Buffer.allocUnsafe(size);
+/** Byte length of field line `i` with its CRLF. */
+function lineLength(head: MessageHead, i: number): number {
+  return head.fieldLineEnd(i) + 2 - head.fieldStart(i);
+}
+
+// Field indexes left out of the current rewrite (the first droppedCount entries; the array keeps its
+// capacity). Heads are rewritten synchronously, one at a time.
+const dropped: number[] = [];
+let droppedCount = 0;
+
+/** Copies buf[start, end) to out at pos; returns the new pos. Short runs use a loop: a native call costs more. */
+function copyBytes(out: Buffer, pos: number, buf: Buffer, start: number, end: number): number {
+  if (end - start > 64) return pos + buf.copy(out, pos, start, end);
+  for (let i = start; i < end; i++) out[pos++] = buf[i];
+  return pos;
+}
+
+/** Writes ASCII text to out at pos; returns the new pos. */
+function writeText(out: Buffer, pos: number, s: string): number {
+  for (let i = 0; i < s.length; i++) out[pos++] = s.charCodeAt(i);
+  return pos;
+}
+
+/**
+ * Copies the head minus the `dropped` fields to out, up to and excluding the
+ * empty line (so lines can be appended); returns the new pos.
+ */
+function copyKept(out: Buffer, head: MessageHead): number {
+  const buf = head.buf;
+  let pos = 0;
+  let runStart = 0;
+  for (let d = 0; d < droppedCount; d++) {
+    const i = dropped[d];
+    pos = copyBytes(out, pos, buf, runStart, head.fieldStart(i));
+    runStart = head.fieldLineEnd(i) + 2;
   }
-  // Byte loops for short runs: a native copy or write call costs more than it saves below a few dozen bytes.
-  copy(src: Buffer, start: number, end: number): void {
-    if (end - start > 64) {
-      this.pos += src.copy(this.out, this.pos, start, end);
-      return;
-    }
-    const out = this.out;
-    let pos = this.pos;
-    for (let i = start; i < end; i++) out[pos++] = src[i];
-    this.pos = pos;
-  }
-  /** `s` is ASCII. */
-  text(s: string): void {
-    const out = this.out;
-    let pos = this.pos;
-    for (let i = 0; i < s.length; i++) out[pos++] = s.charCodeAt(i);
-    this.pos = pos;
-  }
+  return copyBytes(out, pos, buf, runStart, head.end - 2);
 }
 
 const CRLF = '\r\n';
@@ -71,71 +83,65 @@ const CONNECTION_CLOSE_LINE = 'Connection: close\r\n';
 
 /**
  * The request head as sent upstream: fields in their original order and case
- * minus hop-by-hop ones, with X-Forwarded-For appended to, and
- * X-Forwarded-Proto / X-Forwarded-Host set (client-supplied values of these
- * two are replaced, never trusted). Ends with the empty line.
+ * minus hop-by-hop ones, then X-Forwarded-For (the client's list with the
+ * client appended; several lines merge into one, RFC 9110 §5.3) and
+ * X-Forwarded-Proto / X-Forwarded-Host (client-supplied values of these two
+ * are replaced, never trusted). Ends with the empty line.
  */
 export function forwardRequestHead(head: RequestHead, clientIp: string): Buffer {
   const buf = head.buf;
-  const host = head.hostField;
-  // Upper bound: the original head plus every line this may add.
-  const hostLength = host >= 0 ? head.fieldValueEnd(host) - head.fieldValueStart(host) : 0;
-  const w = new HeadWriter(
-    head.end +
-      XFF.length +
-      clientIp.length +
-      4 +
-      XFP_LINE.length +
-      XFH.length +
-      hostLength +
-      2 +
-      CONNECTION_KEEP_ALIVE_LINE.length,
-  );
   const n = head.fieldCount;
-  // Kept fields are copied in runs of consecutive lines.
-  let runStart = 0;
-  let forwardedFor = false;
+  droppedCount = 0;
+  let size = head.end;
+  // The X-Forwarded-For line: "X-Forwarded-For: " + each earlier value + ", " + client + CRLF.
+  let forwardedFor = XFF.length + clientIp.length + 2;
   for (let i = 0; i < n; i++) {
     const kind = head.fieldKind(i);
     if (kind === 0 && head.connectionOptions === null) continue;
-    const keep = kind === UPGRADE ? head.upgrade : !isHopByHop(head, i, kind);
-    if (keep && kind !== X_FORWARDED_FOR && kind !== X_FORWARDED_PROTO && kind !== X_FORWARDED_HOST) continue;
-    w.copy(buf, runStart, head.fieldStart(i));
-    runStart = head.fieldLineEnd(i) + 2;
-    if (kind !== X_FORWARDED_FOR || forwardedFor) continue;
-    // Several X-Forwarded-For lines form one list (RFC 9110 §5.3): emit it once, where it first appeared.
-    forwardedFor = true;
-    w.copy(buf, head.fieldStart(i), head.fieldNameEnd(i));
-    w.text(': ');
-    for (let j = i; j < n; j++) {
-      if (head.fieldKind(j) !== X_FORWARDED_FOR || head.fieldValueEnd(j) === head.fieldValueStart(j)) continue;
-      w.copy(buf, head.fieldValueStart(j), head.fieldValueEnd(j));
-      w.text(', ');
+    if (kind === X_FORWARDED_FOR) {
+      // Re-emitted as one merged line after the other fields.
+      const length = head.fieldValueEnd(i) - head.fieldValueStart(i);
+      if (length > 0) forwardedFor += length + 2;
+    } else if (kind !== X_FORWARDED_PROTO && kind !== X_FORWARDED_HOST) {
+      if (kind === UPGRADE ? head.upgrade : !isHopByHop(head, i, kind)) continue;
     }
-    w.text(clientIp);
-    w.text(CRLF);
+    dropped[droppedCount++] = i;
+    size -= lineLength(head, i);
   }
-  // Through the last kept field (or the request line when there are no fields).
-  w.copy(buf, runStart, head.end - 2);
-  if (!forwardedFor) {
-    w.text(XFF);
-    w.text(clientIp);
-    w.text(CRLF);
+  const host = head.hostField;
+  size += forwardedFor + XFP_LINE.length;
+  if (host >= 0) size += XFH.length + head.fieldValueEnd(host) - head.fieldValueStart(host) + 2;
+  const connectionLine = head.upgrade
+    ? CONNECTION_UPGRADE_LINE
+    : // HTTP/1.0 is not persistent by default; ask for it so the upstream connection can be pooled.
+      head.minor === 0
+      ? CONNECTION_KEEP_ALIVE_LINE
+      : '';
+  size += connectionLine.length;
+
+  const out = Buffer.allocUnsafe(size);
+  let pos = copyKept(out, head);
+  pos = writeText(out, pos, XFF);
+  for (let d = 0; d < droppedCount; d++) {
+    const i = dropped[d];
+    if (head.fieldKind(i) !== X_FORWARDED_FOR || head.fieldValueEnd(i) === head.fieldValueStart(i)) continue;
+    pos = copyBytes(out, pos, buf, head.fieldValueStart(i), head.fieldValueEnd(i));
+    pos = writeText(out, pos, ', ');
   }
-  w.text(XFP_LINE);
+  pos = writeText(out, pos, clientIp);
+  pos = writeText(out, pos, CRLF);
+  pos = writeText(out, pos, XFP_LINE);
   if (host >= 0) {
-    w.text(XFH);
-    w.copy(buf, head.fieldValueStart(host), head.fieldValueEnd(host));
-    w.text(CRLF);
+    pos = writeText(out, pos, XFH);
+    pos = copyBytes(out, pos, buf, head.fieldValueStart(host), head.fieldValueEnd(host));
+    pos = writeText(out, pos, CRLF);
   }
-  if (head.upgrade) w.text(CONNECTION_UPGRADE_LINE);
-  // An HTTP/1.0 request is not persistent by default; ask for it so the upstream connection can be pooled.
-  else if (head.minor === 0) w.text(CONNECTION_KEEP_ALIVE_LINE);
-  w.text(CRLF);
-  return w.out.subarray(0, w.pos);
+  pos = writeText(out, pos, connectionLine);
+  writeText(out, pos, CRLF);
+  return out;
 }
 
-/** How the client connection goes on after a response. */
+/** The client connection stays open after the response. */
 export const KEEP_OPEN = 0;
 /** The client connection closes after this response: say so. */
 export const CLOSE = 1;
@@ -148,18 +154,12 @@ export type ClientConnectionMode = typeof KEEP_OPEN | typeof CLOSE | typeof KEEP
 
 const MODE_LINES = ['', CONNECTION_CLOSE_LINE, CONNECTION_KEEP_ALIVE_LINE, CONNECTION_UPGRADE_LINE];
 
-/**
- * The response head as sent to the client, followed by `body` (the bytes
- * that arrived with the head, copied in so head and body leave in one
- * write): hop-by-hop fields replaced by this hop's Connection.
- */
-export function forwardResponseHead(head: ResponseHead, mode: ClientConnectionMode, body: Buffer | null): Buffer {
-  const buf = head.buf;
+/** Fills `dropped` with the response fields this hop removes; returns their total byte length. */
+function collectResponseDrops(head: ResponseHead, mode: ClientConnectionMode): number {
   const chunked = head.framing === CHUNKED_BODY;
-  const modeLine = MODE_LINES[mode];
-  const w = new HeadWriter(head.end + modeLine.length + (body === null ? 0 : body.length));
   const n = head.fieldCount;
-  let runStart = 0;
+  droppedCount = 0;
+  let bytes = 0;
   for (let i = 0; i < n; i++) {
     const kind = head.fieldKind(i);
     if (kind === 0 && head.connectionOptions === null) continue;
@@ -167,25 +167,29 @@ export function forwardResponseHead(head: ResponseHead, mode: ClientConnectionMo
     // Transfer-Encoding wins over Content-Length (RFC 9112 §6.3); sending both invites desync downstream.
     if (chunked && kind === CONTENT_LENGTH) keep = false;
     if (keep) continue;
-    w.copy(buf, runStart, head.fieldStart(i));
-    runStart = head.fieldLineEnd(i) + 2;
+    dropped[droppedCount++] = i;
+    bytes += lineLength(head, i);
   }
-  w.copy(buf, runStart, head.end - 2);
-  w.text(modeLine);
-  w.text(CRLF);
-  if (body !== null) w.copy(body, 0, body.length);
-  return w.out.subarray(0, w.pos);
+  return bytes;
 }
 
 /** True when forwardResponseHead would return the head unchanged, so the received bytes can be relayed as they are. */
 export function responseHeadUnchanged(head: ResponseHead, mode: ClientConnectionMode): boolean {
-  if (mode !== KEEP_OPEN) return false;
-  const n = head.fieldCount;
-  const chunked = head.framing === CHUNKED_BODY;
-  for (let i = 0; i < n; i++) {
-    const kind = head.fieldKind(i);
-    if (kind === 0 && head.connectionOptions === null) continue;
-    if (isHopByHop(head, i, kind) || (chunked && kind === CONTENT_LENGTH)) return false;
-  }
-  return true;
+  return mode === KEEP_OPEN && collectResponseDrops(head, mode) === 0;
+}
+
+/**
+ * The response head as sent to the client (hop-by-hop fields replaced by
+ * this hop's Connection), followed by `body` when given: the bytes that came
+ * with the head, copied in so that head and body leave in one write.
+ */
+export function forwardResponseHead(head: ResponseHead, mode: ClientConnectionMode, body: Buffer | null): Buffer {
+  const modeLine = MODE_LINES[mode];
+  const bodyLength = body === null ? 0 : body.length;
+  const out = Buffer.allocUnsafe(head.end - collectResponseDrops(head, mode) + modeLine.length + bodyLength);
+  let pos = copyKept(out, head);
+  pos = writeText(out, pos, modeLine);
+  pos = writeText(out, pos, CRLF);
+  if (body !== null) copyBytes(out, pos, body, 0, bodyLength);
+  return out;
 }

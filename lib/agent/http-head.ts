@@ -134,16 +134,15 @@ export abstract class MessageHead {
   hostField = -1;
   hasUpgrade = false;
 
-  protected reset(buf: Buffer, end: number): void {
+  protected reset(buf: Buffer): void {
     this.buf = buf;
-    this.end = end;
+    this.end = 0;
     this.minor = 1;
     this.framing = NO_BODY;
     this.length = 0;
     this.keepAlive = true;
     this.startLineEnd = 0;
     this.fieldCount = 0;
-    this.spans.length = 0;
     this.contentLength = -1;
     this.transferEncoding = undefined;
     this.connectionOptions = null;
@@ -191,7 +190,8 @@ export abstract class MessageHead {
 }
 
 export class RequestHead extends MessageHead {
-  method = '';
+  /** One of the *_METHOD constants. */
+  methodCode = OTHER_METHOD;
   /** Index of the space after the method. */
   methodEnd = 0;
   /** Index of the space after the request target. */
@@ -199,14 +199,17 @@ export class RequestHead extends MessageHead {
   /** The client asks to switch protocols (Upgrade + Connection: upgrade). */
   upgrade = false;
 
-  override reset(buf: Buffer, end: number): void {
-    super.reset(buf, end);
-    this.method = '';
+  override reset(buf: Buffer): void {
+    super.reset(buf);
+    this.methodCode = OTHER_METHOD;
     this.methodEnd = 0;
     this.targetEnd = 0;
     this.upgrade = false;
   }
 
+  get method(): string {
+    return this.buf.toString('latin1', 0, this.methodEnd);
+  }
   get target(): string {
     return this.buf.toString('latin1', this.methodEnd + 1, this.targetEnd);
   }
@@ -218,50 +221,75 @@ export class RequestHead extends MessageHead {
 export class ResponseHead extends MessageHead {
   status = 0;
 
-  override reset(buf: Buffer, end: number): void {
-    super.reset(buf, end);
+  override reset(buf: Buffer): void {
+    super.reset(buf);
     this.status = 0;
   }
 }
 
+/** The head is not complete within the bytes given (parse functions return it instead of a head). */
+export const INCOMPLETE = null;
+/** Error returned when no head end was found within the size limit. */
+export const HEAD_TOO_LARGE = 'head too large';
+
 /**
- * Splits the head into lines, validates bytes, records field spans and
- * framing facts. Returns an error message, or null.
+ * Finds the end of the head while splitting it into lines, validating bytes
+ * and recording field spans and framing facts, all in one pass over
+ * `buf[0, limit)`. Returns an error message, INCOMPLETE, or '' when done.
  */
-function scanFields(head: MessageHead): string | null {
-  const buf = head.buf;
-  const stop = head.end - 2; // the CR of the empty line
+function scanHead(head: MessageHead, buf: Buffer, limit: number): string | null {
+  const len = Math.min(buf.length, limit);
+  const incomplete = len === limit ? HEAD_TOO_LARGE : INCOMPLETE;
   let i = 0;
-  while (i < stop) {
+  for (;;) {
+    if (i >= len) return incomplete;
     const c = buf[i];
     if (c === 13) break;
     if (FORBIDDEN[c] === 1) return 'invalid character in head';
     i++;
   }
+  if (i + 1 >= len) return incomplete;
   if (buf[i + 1] !== 10) return 'invalid line ending';
   head.startLineEnd = i;
   i += 2;
   const spans = head.spans;
   let n = 0;
-  while (i < stop) {
+  let k = 0;
+  for (;;) {
+    if (i + 1 >= len) return incomplete;
+    if (buf[i] === 13) {
+      if (buf[i + 1] !== 10) return 'invalid line ending';
+      head.end = i + 2;
+      break;
+    }
     const start = i;
     // Field name: token bytes up to the colon (this also refuses obs-fold and space before the colon).
-    while (i < stop && TOKEN_CHARS[buf[i]] === 1) i++;
+    while (i < len && TOKEN_CHARS[buf[i]] === 1) i++;
+    if (i >= len) return incomplete;
     if (i === start || buf[i] !== 58) return 'malformed header line';
     const colon = i++;
-    while (buf[i] === 32 || buf[i] === 9) i++;
+    while (i < len && (buf[i] === 32 || buf[i] === 9)) i++;
     const valueStart = i;
     let valueEnd = i;
     for (;;) {
+      if (i >= len) return incomplete;
       const c = buf[i];
       if (c === 13) break;
       if (FORBIDDEN[c] === 1) return 'invalid character in header value';
       i++;
       if (c !== 32 && c !== 9) valueEnd = i;
     }
+    if (i + 1 >= len) return incomplete;
     if (buf[i + 1] !== 10) return 'invalid line ending';
     const kind = classify(buf, start, colon - start);
-    spans.push(start, colon, valueStart, valueEnd, i, kind);
+    // Assigned by index: the array keeps its capacity from one head to the next.
+    spans[k] = start;
+    spans[k + 1] = colon;
+    spans[k + 2] = valueStart;
+    spans[k + 3] = valueEnd;
+    spans[k + 4] = i;
+    spans[k + 5] = kind;
+    k += FIELD_STRIDE;
     if (kind !== OTHER) {
       const error = noteField(head, kind, n, valueStart, valueEnd);
       if (error !== null) return error;
@@ -270,7 +298,7 @@ function scanFields(head: MessageHead): string | null {
     i += 2;
   }
   head.fieldCount = n;
-  return null;
+  return '';
 }
 
 function noteField(head: MessageHead, kind: number, index: number, start: number, end: number): string | null {
@@ -320,7 +348,10 @@ function noteConnection(head: MessageHead, start: number, end: number): void {
       if (t === 'keep-alive') head.connectionKeepAlive = true;
       else if (t === 'close') head.connectionClose = true;
       else if (t === 'upgrade') head.connectionUpgrade = true;
-      else if (t !== '') (head.connectionOptions ??= []).push(t);
+      else if (t !== '') {
+        if (head.connectionOptions === null) head.connectionOptions = [];
+        head.connectionOptions.push(t);
+      }
     }
   }
 }
@@ -331,6 +362,47 @@ function endsChunked(te: string): boolean | undefined {
   const at = codings.indexOf('chunked');
   if (at === -1) return false;
   return at === codings.length - 1 ? true : undefined;
+}
+
+// Request methods the proxy treats specially (RFC 9110 §9); anything else is OTHER_METHOD.
+export const OTHER_METHOD = 0;
+export const GET = 1;
+export const HEAD = 2;
+export const POST = 3;
+export const PUT = 4;
+export const DELETE = 5;
+export const OPTIONS = 6;
+export const TRACE = 7;
+export const CONNECT = 8;
+
+function bytesAre(buf: Buffer, text: string): boolean {
+  for (let k = 0; k < text.length; k++) if (buf[k] !== text.charCodeAt(k)) return false;
+  return true;
+}
+
+/** Methods are case-sensitive (RFC 9110 §9.1): compares the exact bytes of buf[0, length). */
+function methodCode(buf: Buffer, length: number): number {
+  switch (length) {
+    case 3:
+      if (bytesAre(buf, 'GET')) return GET;
+      if (bytesAre(buf, 'PUT')) return PUT;
+      break;
+    case 4:
+      if (bytesAre(buf, 'HEAD')) return HEAD;
+      if (bytesAre(buf, 'POST')) return POST;
+      break;
+    case 5:
+      if (bytesAre(buf, 'TRACE')) return TRACE;
+      break;
+    case 6:
+      if (bytesAre(buf, 'DELETE')) return DELETE;
+      break;
+    case 7:
+      if (bytesAre(buf, 'OPTIONS')) return OPTIONS;
+      if (bytesAre(buf, 'CONNECT')) return CONNECT;
+      break;
+  }
+  return OTHER_METHOD;
 }
 
 /** Reads `HTTP/1.0` or `HTTP/1.1` at buf[at, at + 8); returns the minor version or -1. */
@@ -351,15 +423,20 @@ function httpVersion(buf: Buffer, at: number): number {
 }
 
 /**
- * Parses the request head occupying `buf[0, end)` (`end` as returned by
- * findHeadEnd), into `into` when given. Returns an error message when the
- * request must be refused.
+ * Parses the request head at the start of `buf` (into `into` when given; a
+ * connection reuses one). Returns INCOMPLETE when the head has not fully
+ * arrived, or an error message when the request must be refused
+ * (HEAD_TOO_LARGE when no head ends within `limit` bytes).
  */
-export function parseRequestHead(buf: Buffer, end: number, into = new RequestHead()): RequestHead | string {
+export function parseRequestHead(
+  buf: Buffer,
+  limit: number,
+  into = new RequestHead(),
+): RequestHead | string | typeof INCOMPLETE {
   const head = into;
-  head.reset(buf, end);
-  const error = scanFields(head);
-  if (error !== null) return error;
+  head.reset(buf);
+  const error = scanHead(head, buf, limit);
+  if (error !== '') return error;
 
   const lineEnd = head.startLineEnd;
   let i = 0;
@@ -374,7 +451,7 @@ export function parseRequestHead(buf: Buffer, end: number, into = new RequestHea
   const minor = httpVersion(buf, i + 1);
   if (minor < 0) return 'malformed request line';
   head.minor = minor;
-  head.method = buf.toString('latin1', 0, head.methodEnd);
+  head.methodCode = methodCode(buf, head.methodEnd);
   if (minor === 1 && head.hostField < 0) return 'missing host';
 
   if (head.transferEncoding !== undefined) {
@@ -392,20 +469,20 @@ export function parseRequestHead(buf: Buffer, end: number, into = new RequestHea
 }
 
 /**
- * Parses the response head occupying `buf[0, end)`, into `into` when given.
+ * Parses the response head at the start of `buf`, like parseRequestHead.
  * `headRequest` tells that the request was HEAD, so the response has no body
  * whatever its fields say.
  */
 export function parseResponseHead(
   buf: Buffer,
-  end: number,
+  limit: number,
   headRequest: boolean,
   into = new ResponseHead(),
-): ResponseHead | string {
+): ResponseHead | string | typeof INCOMPLETE {
   const head = into;
-  head.reset(buf, end);
-  const error = scanFields(head);
-  if (error !== null) return error;
+  head.reset(buf);
+  const error = scanHead(head, buf, limit);
+  if (error !== '') return error;
 
   const minor = httpVersion(buf, 0);
   const d0 = buf[9] - 48;
@@ -441,7 +518,6 @@ export function parseResponseHead(
   } else {
     head.framing = CLOSE_BODY;
   }
-  head.keepAlive =
-    head.framing !== CLOSE_BODY && !head.connectionClose && (minor === 1 || head.connectionKeepAlive);
+  head.keepAlive = head.framing !== CLOSE_BODY && !head.connectionClose && (minor === 1 || head.connectionKeepAlive);
   return head;
 }

@@ -14,13 +14,22 @@ import {
   type BodyFraming,
   CHUNKED_BODY,
   CLOSE_BODY,
+  CONNECT,
+  DELETE,
   findHeadEnd,
+  GET,
+  HEAD,
+  HEAD_TOO_LARGE,
+  INCOMPLETE,
   LENGTH_BODY,
   NO_BODY,
+  OPTIONS,
+  PUT,
   parseRequestHead,
   parseResponseHead,
-  type RequestHead,
-  type ResponseHead,
+  RequestHead,
+  ResponseHead,
+  TRACE,
 } from './http-head.js';
 import type { UpstreamOwner, UpstreamPool, UpstreamSocket } from './upstream-pool.js';
 
@@ -68,7 +77,8 @@ const UPSTREAM_FULL = 2; // the upstream socket's write buffer is full
 const MAX_REPLAY_BYTES = 64 * 1024;
 
 // Only these may be sent again after a pooled connection fails (RFC 9110 §9.2.2).
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+const IDEMPOTENT = new Uint8Array(16);
+for (const code of [GET, HEAD, OPTIONS, TRACE, PUT, DELETE]) IDEMPOTENT[code] = 1;
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request',
@@ -111,7 +121,8 @@ export class ProxyConnection implements UpstreamOwner {
   private paused = 0;
   /** Client bytes not consumed yet: a partial head, or data past the current request. */
   private buffered: Buffer | null = null;
-  private scanFrom = 0;
+  /** Where to resume looking for the end of a partial request head; -1 when no head is partial. */
+  private scanFrom = -1;
   private readonly clientIp: string;
   private clientEnded = false;
   /** Last client activity (coarse clock). */
@@ -138,12 +149,14 @@ export class ProxyConnection implements UpstreamOwner {
   private reqRemaining = 0;
   private reqDone = true;
   private readonly reqChunks = new ChunkedScanner();
+  private readonly reqHead = new RequestHead();
+  private readonly resHead = new ResponseHead();
   /** What was sent on a reused upstream connection, in case it turns out to be stale; null once unreplayable. */
   private replay: Buffer[] | null = null;
   private replayBytes = 0;
   private resend = false;
   private resPartial: Buffer | null = null;
-  private resScanFrom = 0;
+  private resScanFrom = -1;
   private resHeadDone = false;
   /** A final response head went to the client: failures can no longer be reported as a response. */
   private resSent = false;
@@ -314,28 +327,28 @@ export class ProxyConnection implements UpstreamOwner {
       while (skip + 1 < buf.length && buf[skip] === 13 && buf[skip + 1] === 10) skip += 2;
       if (skip > 0) {
         buf = buf.subarray(skip);
-        this.scanFrom = 0;
         this.buffered = buf.length > 0 ? buf : null;
         if (this.buffered === null) break;
       }
-      const end = findHeadEnd(buf, this.scanFrom);
-      if (end < 0) {
+      // After a partial head, look for its end in the new bytes only, so a head trickling in is not rescanned.
+      if (this.scanFrom >= 0 && findHeadEnd(buf, this.scanFrom) < 0) {
         if (buf.length > max) this.reject(431, 'request header fields too large\n');
         else this.scanFrom = Math.max(0, buf.length - 3);
         return;
       }
-      if (end > max) {
-        this.reject(431, 'request header fields too large\n');
+      const head = parseRequestHead(buf, max, this.reqHead);
+      if (head === INCOMPLETE) {
+        this.scanFrom = Math.max(0, buf.length - 3);
         return;
       }
-      const head = parseRequestHead(buf, end);
-      this.buffered = end < buf.length ? buf.subarray(end) : null;
-      this.scanFrom = 0;
-      this.headStartedAt = this.ctx.now;
+      this.scanFrom = -1;
       if (typeof head === 'string') {
-        this.reject(400, 'bad request\n');
+        if (head === HEAD_TOO_LARGE) this.reject(431, 'request header fields too large\n');
+        else this.reject(400, 'bad request\n');
         return;
       }
+      this.buffered = head.end < buf.length ? buf.subarray(head.end) : null;
+      this.headStartedAt = this.ctx.now;
       this.begin(head);
     }
     if (this.phase === IDLE && this.clientEnded) this.closeClient();
@@ -343,7 +356,7 @@ export class ProxyConnection implements UpstreamOwner {
 
   private begin(head: RequestHead): void {
     this.clientMinor = head.minor;
-    this.headRequest = head.method === 'HEAD';
+    this.headRequest = head.methodCode === HEAD;
     this.closeAfter = !head.keepAlive || this.site.closing;
     const route = this.site.route;
     const hasBody = head.framing !== NO_BODY;
@@ -352,12 +365,12 @@ export class ProxyConnection implements UpstreamOwner {
       this.respond(404, `no live release for ${this.site.app}\n`, this.closeAfter || hasBody);
       return;
     }
-    if (head.method === 'CONNECT') {
+    if (head.methodCode === CONNECT) {
       this.respond(405, 'method not allowed\n', true);
       return;
     }
     this.wantsUpgrade = head.upgrade;
-    this.idempotent = IDEMPOTENT.has(head.method);
+    this.idempotent = IDEMPOTENT[head.methodCode] === 1;
     this.reqFraming = head.framing;
     this.reqRemaining = head.length;
     this.reqDone = !hasBody;
@@ -365,7 +378,7 @@ export class ProxyConnection implements UpstreamOwner {
     this.requestHead = forwardRequestHead(head, this.clientIp);
     this.resend = false;
     this.resPartial = null;
-    this.resScanFrom = 0;
+    this.resScanFrom = -1;
     this.resHeadDone = false;
     this.pendingHead = null;
     this.resSent = false;
@@ -498,23 +511,24 @@ export class ProxyConnection implements UpstreamOwner {
     this.replay = null;
     let buf = this.resPartial === null ? chunk : Buffer.concat([this.resPartial, chunk]);
     for (;;) {
-      const end = findHeadEnd(buf, this.resScanFrom);
-      if (end > this.ctx.maxHeadBytes || (end < 0 && buf.length > this.ctx.maxHeadBytes)) {
-        this.upstreamFailed('response head too large', 502, false);
+      const max = this.ctx.maxHeadBytes;
+      if (this.resScanFrom >= 0 && findHeadEnd(buf, this.resScanFrom) < 0) {
+        if (buf.length > max) this.upstreamFailed('response head too large', 502, false);
+        else this.keepPartialResponse(buf);
         return null;
       }
-      if (end < 0) {
-        this.resPartial = buf;
-        this.resScanFrom = Math.max(0, buf.length - 3);
+      const head = parseResponseHead(buf, max, this.headRequest, this.resHead);
+      if (head === INCOMPLETE) {
+        this.keepPartialResponse(buf);
         return null;
       }
       this.resPartial = null;
-      this.resScanFrom = 0;
-      const head = parseResponseHead(buf, end, this.headRequest);
+      this.resScanFrom = -1;
       if (typeof head === 'string') {
         this.upstreamFailed(`invalid response head: ${head}`, 502, false);
         return null;
       }
+      const end = head.end;
       if (head.status === 101) {
         if (this.wantsUpgrade) this.startTunnel(head, buf.subarray(end));
         else this.upstreamFailed('101 without an upgrade request', 502, false);
@@ -529,6 +543,11 @@ export class ProxyConnection implements UpstreamOwner {
       if (end === buf.length) return null;
       buf = buf.subarray(end);
     }
+  }
+
+  private keepPartialResponse(buf: Buffer): void {
+    this.resPartial = buf;
+    this.resScanFrom = Math.max(0, buf.length - 3);
   }
 
   private startResponse(head: ResponseHead): void {
