@@ -31,7 +31,15 @@ const WRK = process.env.WRK_BIN ?? 'wrk';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const started = new Set(); // child processes to stop on the way out
 
-const ROUTER_FILES = ['router', 'proxy-connection', 'http-head', 'forward-heads', 'chunked-scanner', 'upstream-pool'];
+const ROUTER_FILES = [
+  'router',
+  'proxy-connection',
+  'http-head',
+  'forward-heads',
+  'chunked-scanner',
+  'upstream-pool',
+  'local-response',
+];
 
 /** The compiled router when dist/ is up to date with lib/, else the TypeScript source through tsx. */
 async function loadRouter() {

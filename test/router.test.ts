@@ -917,7 +917,57 @@ test('2000 requests over 20 connections with a route switch halfway: no failures
   assert.ok(posts.every((s) => s.body.toString() === `body-${s.url.slice(1).replace('/', '-')}`));
 });
 
+test('an upstream that never answers gets 504 once upstreamTimeoutMs passes without progress', async () => {
+  const router = new Router({ upstreamTimeoutMs: 100 });
+  cleanups.push(() => router.close());
+  const port = await router.listen('app', 0);
+  const silent = await startRawUpstream(() => {});
+  router.setRoute('app', [silent]);
+  const reply = await request(port);
+  assert.is(reply.status, 504);
+  assert.is(router.inFlight([silent]), 0);
+});
+
+test('a request head that does not complete in headersTimeoutMs gets 408 and a closed connection', async () => {
+  const router = new Router({ headersTimeoutMs: 100 });
+  cleanups.push(() => router.close());
+  const port = await router.listen('app', 0);
+  const client = new RawClient(port);
+  client.write('GET / HTTP/1.1\r\nHost: h\r\n');
+  assert.match(await client.untilClosed(), /^HTTP\/1\.1 408 /);
+});
+
 // ---- lifecycle ----
+
+test('closeApp lets an in-flight request finish, then closes its connection', async () => {
+  const { router, port } = await startRouter();
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const arrived: Array<() => void> = [];
+  const up = await startUpstream('A', (_req, res) => {
+    arrived.shift()?.();
+    void held.then(() => res.end('finished'));
+  });
+  router.setRoute('app', [up.upstream]);
+  const client = new RawClient(port);
+  const came = new Promise<void>((resolve) => arrived.push(resolve));
+  client.write('GET / HTTP/1.1\r\nHost: h\r\n\r\n');
+  await within(came, 'the request at the upstream');
+  let closed = false;
+  const closing = router.closeApp('app').then(() => {
+    closed = true;
+  });
+  await new Promise((r) => setImmediate(r));
+  assert.not.ok(closed, 'closeApp waits for the in-flight request');
+  release();
+  const text = await client.untilClosed();
+  assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
+  assert.match(text, /\r\nConnection: close\r\n/);
+  assert.ok(text.endsWith('finished'));
+  await within(closing, 'closeApp');
+});
 
 test('closeApp stops the listener; close() stops everything', async () => {
   const { router, port } = await startRouter();

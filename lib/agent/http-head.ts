@@ -375,6 +375,14 @@ export const OPTIONS = 6;
 export const TRACE = 7;
 export const CONNECT = 8;
 
+const IDEMPOTENT = new Uint8Array(16);
+for (const code of [GET, HEAD, PUT, DELETE, OPTIONS, TRACE]) IDEMPOTENT[code] = 1;
+
+/** RFC 9110 §9.2.2: repeating the request has the same effect as sending it once. */
+export function isIdempotent(methodCode: number): boolean {
+  return IDEMPOTENT[methodCode] === 1;
+}
+
 function bytesAre(buf: Buffer, text: string): boolean {
   for (let k = 0; k < text.length; k++) if (buf[k] !== text.charCodeAt(k)) return false;
   return true;

@@ -15,22 +15,19 @@ import {
   CHUNKED_BODY,
   CLOSE_BODY,
   CONNECT,
-  DELETE,
   findHeadEnd,
-  GET,
   HEAD,
   HEAD_TOO_LARGE,
   INCOMPLETE,
+  isIdempotent,
   LENGTH_BODY,
   NO_BODY,
-  OPTIONS,
-  PUT,
   parseRequestHead,
   parseResponseHead,
   RequestHead,
   ResponseHead,
-  TRACE,
 } from './http-head.js';
+import { localResponse } from './local-response.js';
 import type { UpstreamOwner, UpstreamPool, UpstreamSocket } from './upstream-pool.js';
 
 /** An app's current upstreams, swapped as a whole by setRoute. */
@@ -75,21 +72,6 @@ const UPSTREAM_FULL = 2; // the upstream socket's write buffer is full
 
 // While the request may still be replayed on a fresh connection, keep up to this much of its body.
 const MAX_REPLAY_BYTES = 64 * 1024;
-
-// Only these may be sent again after a pooled connection fails (RFC 9110 §9.2.2).
-const IDEMPOTENT = new Uint8Array(16);
-for (const code of [GET, HEAD, OPTIONS, TRACE, PUT, DELETE]) IDEMPOTENT[code] = 1;
-
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  408: 'Request Timeout',
-  431: 'Request Header Fields Too Large',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-};
 
 // Up to this size, the body bytes that came with a response head are copied in with it: one plain write beats a writev.
 const COALESCE_LIMIT = 16 * 1024;
@@ -191,7 +173,9 @@ export class ProxyConnection implements UpstreamOwner {
   /** Stops after the current exchange; closes now when idle. */
   shutdown(): void {
     if (this.busy) this.closeAfter = true;
-    else this.closeClient();
+    else if (this.phase !== CLOSED) this.closeClient();
+    // Already closing and everything written: no reason to linger any longer.
+    else if (this.socket.writableFinished) this.socket.destroy();
   }
 
   destroy(): void {
@@ -370,7 +354,8 @@ export class ProxyConnection implements UpstreamOwner {
       return;
     }
     this.wantsUpgrade = head.upgrade;
-    this.idempotent = IDEMPOTENT[head.methodCode] === 1;
+    // Only these may be sent again after a pooled connection fails (RFC 9110 §9.2.2).
+    this.idempotent = isIdempotent(head.methodCode);
     this.reqFraming = head.framing;
     this.reqRemaining = head.length;
     this.reqDone = !hasBody;
@@ -748,10 +733,9 @@ export class ProxyConnection implements UpstreamOwner {
 
   /** Writes a response of our own; closes the connection after it when `close`. */
   private respond(status: number, body: string, close: boolean): void {
-    let head = `HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`;
-    if (close) head += 'Connection: close\r\n';
-    else if (this.clientMinor === 0) head += 'Connection: keep-alive\r\n';
-    this.socket.write(this.headRequest ? `${head}\r\n` : `${head}\r\n${body}`);
+    this.socket.write(
+      localResponse(status, body, { close, http10: this.clientMinor === 0, headRequest: this.headRequest }),
+    );
     if (close) this.closeClient();
   }
 

@@ -210,8 +210,8 @@ export class Router {
 
   /** Stops every listener, forgets all routes and closes pooled connections. */
   async close(): Promise<void> {
-    clearInterval(this.sweeper);
     await Promise.all([...this.sites.keys()].map((app) => this.closeApp(app)));
+    clearInterval(this.sweeper);
     for (const app of [...this.sites.keys()]) this.clearRoute(app);
     for (const pool of [...this.pools.values()]) pool.closeIdle();
   }
