@@ -189,6 +189,10 @@ export interface DeploymentContext {
   warn(warning: Warning): void;
   /** Marks a named step for progress display. */
   step(step: string, state: 'start' | 'done' | 'failed' | 'skipped', detail?: string): void;
+  /** The error that failed the deployment, once it failed (set before `failed` and `done`). */
+  error?: { code: string; message: string };
   /** Secret values to mask in anything shown or stored. */
   addSecret(value: string): void;
+  /** Masks every known secret (env values, tokens) in a text before it leaves slipway. */
+  mask(text: string): string;
 }

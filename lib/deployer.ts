@@ -130,7 +130,6 @@ export class Deployer implements PluginHost {
         if (toSlipwayError(error).code === 'DEPLOY_ABORTED') abort.abort(error);
       });
     }, this.#options.heartbeatMs ?? 1000);
-    heartbeat.unref?.();
 
     let current: HookName = 'configure';
     const run = async <T>(hook: HookName, step: string | null, work: () => Promise<T>): Promise<T> => {
@@ -178,6 +177,7 @@ export class Deployer implements PluginHost {
       failure = abort.signal.aborted ? aborted(abort.signal) : toSlipwayError(error);
       const status = failure.status ?? failureStatus[current] ?? 'hook-error';
       ctx.status = status;
+      ctx.error = { code: failure.code, message: this.mask(failure.message) };
       ctx.log('system', `${failure.code}: ${failure.message}`, 'system');
       await this.hooks.failed.promise(ctx, failure);
     } finally {
@@ -240,6 +240,9 @@ export class Deployer implements PluginHost {
       },
       addSecret(value: string) {
         masker.add(value);
+      },
+      mask(text: string) {
+        return masker.mask(text);
       },
     };
   }

@@ -17,6 +17,8 @@ export interface Plugin {
 /** What `apply` receives: the Deployer, seen from a plugin. */
 export interface PluginHost {
   readonly hooks: Hooks;
+  /** Registers a secret (a token) so it is masked in every output, log and record. */
+  addSecret(value: string): void;
 }
 
 /** Anything with a zod-style `safeParse` validates plugin options. */

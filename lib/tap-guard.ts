@@ -46,7 +46,6 @@ function withTimeout<T>(work: Promise<T>, ms: number, hook: HookName, plugin: st
         ),
       ms,
     );
-    timer.unref?.();
   });
   return Promise.race([work, limit]).finally(() => clearTimeout(timer));
 }
