@@ -1,0 +1,186 @@
+// The hook core: status walk and transition table, gating vs warning hooks,
+// tap errors wrapped with hook and plugin, per-tap time limits, abort.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { resolveConfig } from '../lib/config.js';
+import { Deployer } from '../lib/deployer.js';
+import type { SlipwayError } from '../lib/errors.js';
+import { hookRules, STAGE } from '../lib/hooks.js';
+import type { Plugin } from '../lib/plugins.js';
+import { canTransition, isFailed, isFinished, statuses } from '../lib/status.js';
+import { MemoryControl } from './support/memory-control.js';
+import { memoryRuntime } from './support/memory-runtime.js';
+
+const procfile = (hook = true) => ({
+  processes: { web: 'node server.js', ...(hook ? { postdeploy: 'migrate' } : {}) },
+  lines: {},
+  warnings: [],
+});
+
+function deployer(plugins: Plugin[], options: { hook?: boolean; env?: Record<string, string> } = {}) {
+  const control = new MemoryControl();
+  const config = resolveConfig({ app: 'unit', env: options.env ?? {} }, '/tmp/unit');
+  const d = new Deployer({ config, procfile: procfile(options.hook), control, plugins, version: 'v1' });
+  return { d, control };
+}
+
+test('statuses: Scalingo strings; the transition table rejects impossible moves', () => {
+  assert.equal(
+    [...statuses],
+    [
+      'queued',
+      'building',
+      'starting',
+      'success',
+      'aborted',
+      'build-error',
+      'crashed-error',
+      'timeout-error',
+      'hook-error',
+    ],
+  );
+  assert.ok(canTransition('queued', 'building'));
+  assert.ok(canTransition('starting', 'hook-error'));
+  assert.not.ok(canTransition('queued', 'success'));
+  assert.not.ok(canTransition('success', 'hook-error'));
+  assert.not.ok(canTransition('building', 'success'));
+  assert.ok(isFinished('hook-error') && isFailed('hook-error') && !isFailed('success') && !isFinished('starting'));
+});
+
+test('a successful deployment walks queued → building → starting → success and switches the route', async () => {
+  const runtime = memoryRuntime();
+  const { d, control } = deployer([runtime]);
+  const record = await d.deploy();
+  assert.is(record.status, 'success');
+  assert.equal(control.statusHistory, ['queued', 'building', 'starting', 'success']);
+  assert.equal(runtime.calls, ['build', 'start', 'postdeploy']);
+  assert.equal(control.routes.get('unit'), [{ host: '127.0.0.1', port: 40001 }]);
+});
+
+test('a failing hook gives hook-error, no route switch, and runs the failed hook', async () => {
+  const runtime = memoryRuntime({ hook: { exitCode: 2 } });
+  const { d, control } = deployer([runtime]);
+  const record = await d.deploy();
+  assert.is(record.status, 'hook-error');
+  assert.is(record.hookExitCode, 2);
+  assert.is(control.routes.size, 0);
+  assert.ok(runtime.calls.includes('cleanup'));
+});
+
+test('build and start failures map to build-error and crashed-error', async () => {
+  assert.is((await deployer([memoryRuntime({ failBuild: true })]).d.deploy()).status, 'build-error');
+  assert.is((await deployer([memoryRuntime({ crash: true })]).d.deploy()).status, 'crashed-error');
+});
+
+test('a plugin error in a gating hook is wrapped with hook and plugin name, original kept as cause', async () => {
+  const original = new Error('boom');
+  let seen: SlipwayError | undefined;
+  const bad: Plugin = {
+    name: 'bad-plugin',
+    apply(host) {
+      host.hooks.containersStarted.tapPromise({ name: 'bad-plugin' }, async () => {
+        throw original;
+      });
+      host.hooks.failed.tapPromise({ name: 'bad-plugin' }, async (_ctx, error) => {
+        seen = error;
+      });
+    },
+  };
+  const { d, control } = deployer([memoryRuntime(), bad]);
+  const record = await d.deploy();
+  assert.is(record.status, 'crashed-error');
+  assert.is(record.error?.code, 'PLUGIN_FAILED');
+  assert.match(record.error!.message, /bad-plugin/);
+  assert.match(record.error!.message, /containersStarted/);
+  assert.is(seen?.cause, original);
+  assert.is(control.routes.size, 0);
+});
+
+test('after the switch a plugin failure only warns; the deployment stays a success', async () => {
+  const flaky: Plugin = {
+    name: 'flaky-notifier',
+    apply(host) {
+      host.hooks.succeeded.tapPromise({ name: 'flaky-notifier', stage: STAGE.NOTIFY }, async () => {
+        throw new Error('vendor down');
+      });
+    },
+  };
+  const record = await deployer([memoryRuntime(), flaky]).d.deploy();
+  assert.is(record.status, 'success');
+  assert.is(record.warnings.length, 1);
+  assert.is(record.warnings[0]!.plugin, 'flaky-notifier');
+  assert.is(record.warnings[0]!.hook, 'succeeded');
+  assert.match(record.warnings[0]!.message, /vendor down/);
+  assert.not.ok(hookRules.succeeded.gating);
+  assert.ok(hookRules.routeSwitch.gating);
+});
+
+test('a tap that never settles is cut off by its time limit, with an error naming it', async () => {
+  const stuck: Plugin = {
+    name: 'stuck-plugin',
+    apply(host) {
+      host.hooks.postdeploy.tapPromise(
+        { name: 'stuck-plugin', stage: STAGE.GATE, timeout: 50 },
+        () => new Promise(() => {}),
+      );
+    },
+  };
+  const record = await deployer([memoryRuntime(), stuck]).d.deploy();
+  assert.is(record.status, 'hook-error');
+  assert.is(record.error?.code, 'PLUGIN_TIMEOUT');
+  assert.match(record.error!.message, /stuck-plugin/);
+  assert.match(record.error!.message, /postdeploy/);
+});
+
+test('no runtime: NO_RUNTIME, and stages order taps within a hook', async () => {
+  const record = await deployer([]).d.deploy();
+  assert.is(record.error?.code, 'NO_RUNTIME');
+  const order: string[] = [];
+  const staged: Plugin = {
+    name: 'staged',
+    apply(host) {
+      host.hooks.postdeploy.tapPromise({ name: 'late', stage: STAGE.LATE }, async () => void order.push('late'));
+      host.hooks.postdeploy.tapPromise({ name: 'early', stage: STAGE.EARLY }, async () => void order.push('early'));
+    },
+  };
+  await deployer([memoryRuntime(), staged]).d.deploy();
+  assert.equal(order, ['early', 'late']);
+});
+
+test('env values are masked in logs and events', async () => {
+  const events: string[] = [];
+  const control = new MemoryControl();
+  const config = resolveConfig({ app: 'unit', env: { DATABASE_URL: 'postgres://secret-password@db' } }, '/tmp/unit');
+  const d = new Deployer({
+    config,
+    procfile: procfile(),
+    control,
+    plugins: [memoryRuntime({ onHook: (ctx) => ctx.log('postdeploy', `connecting to ${ctx.env.DATABASE_URL}`) })],
+    version: 'v1',
+    onEvent: (e) => events.push(JSON.stringify(e)),
+  });
+  const record = await d.deploy();
+  const all = events.join('\n') + control.logText(record.id);
+  assert.match(all, /connecting to/);
+  assert.not.match(all, /secret-password/);
+});
+
+test('hooks are one frozen object', () => {
+  const { d } = deployer([]);
+  assert.ok(Object.isFrozen(d.hooks));
+  for (const name of [
+    'configure',
+    'build',
+    'startContainers',
+    'containersStarted',
+    'postdeploy',
+    'routeSwitch',
+    'succeeded',
+    'failed',
+    'retire',
+  ]) {
+    assert.ok(name in d.hooks, name);
+  }
+});
+
+test.run();
