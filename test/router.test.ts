@@ -571,6 +571,19 @@ test('pipelined requests get their responses in order', async () => {
   assert.is(up.seen[2].body.toString(), 'abc');
 });
 
+test('a client that half-closes after pipelined requests still gets every response, then a close', async () => {
+  const { router, port } = await startRouter();
+  const up = await startUpstream('A', (req, res) => res.end(`<${req.url}>`));
+  router.setRoute('app', [up.upstream]);
+  const client = new RawClient(port);
+  client.socket.end('GET /1 HTTP/1.1\r\nHost: h\r\n\r\nGET /2 HTTP/1.1\r\nHost: h\r\n\r\n');
+  const text = await client.untilClosed();
+  assert.equal(
+    [...text.matchAll(/<(\/\d)>/g)].map((m) => m[1]),
+    ['/1', '/2'],
+  );
+});
+
 test('an HTTP/1.0 client gets keep-alive only when it asks for it', async () => {
   const { router, port } = await startRouter();
   const up = await startUpstream('A', (_req, res) => {

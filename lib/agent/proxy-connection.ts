@@ -250,9 +250,9 @@ export class ProxyConnection implements UpstreamOwner {
         return;
       case CONNECTING:
       case ACTIVE:
-        // A request cut short cannot be completed; a complete one still gets its response.
+        // A request cut short cannot be completed. Complete ones (this one and any pipelined after it) still get
+        // their responses; the connection closes once nothing is left to answer.
         if (!this.reqDone) this.socket.destroy();
-        else this.closeAfter = true;
         return;
       // CLOSED: our side is ending too; the socket destroys itself once both directions are done.
     }
@@ -543,7 +543,8 @@ export class ProxyConnection implements UpstreamOwner {
     if (head.framing === CHUNKED_BODY) this.resChunks.reset();
     // An upgrade request that got a plain answer leaves the upstream expecting Connection: upgrade semantics.
     this.upReusable = head.keepAlive && !this.wantsUpgrade;
-    if (head.framing === CLOSE_BODY || this.site.closing) this.closeAfter = true;
+    const lastRequest = this.clientEnded && this.buffered === null;
+    if (head.framing === CLOSE_BODY || this.site.closing || lastRequest) this.closeAfter = true;
     this.pendingHead = head;
     this.responseMode = this.closeAfter ? CLOSE : this.clientMinor === 0 ? KEEP_OPEN_HTTP10 : KEEP_OPEN;
   }
