@@ -58,7 +58,7 @@ function isPlugin(value: unknown): value is Plugin {
   );
 }
 
-function isClass(fn: Function): boolean {
+function isClass(fn: (...args: never[]) => unknown): boolean {
   return /^class[\s{]/.test(Function.prototype.toString.call(fn));
 }
 

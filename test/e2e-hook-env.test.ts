@@ -32,15 +32,20 @@ test('(f) the hook gets exactly the web env, minus PORT', async () => {
   assert.is(hook.CONTAINER_VERSION, 'abc123');
   assert.is(hook.FROM_VARS, 'vars-value');
   assert.is(hook.FROM_FILE, 'overridden');
-  const differs = Object.keys({ ...hook, ...web }).filter((k) => hook[k] !== web[k]).sort();
+  const differs = Object.keys({ ...hook, ...web })
+    .filter((k) => hook[k] !== web[k])
+    .sort();
   // PWD is the shell's own: the hook runs in its private copy of the release.
   assert.equal(differs, ['CONTAINER', 'HOSTNAME', 'PORT', 'PWD']);
 });
 
 test('(g) a file written by the hook is not seen by web', async () => {
-  const { dir, port } = await e2e.app('web: node server.js\npostdeploy: echo written > marker.txt && test -f marker.txt\n', {
-    app: 'files',
-  });
+  const { dir, port } = await e2e.app(
+    'web: node server.js\npostdeploy: echo written > marker.txt && test -f marker.txt\n',
+    {
+      app: 'files',
+    },
+  );
   const { code } = await e2e.deploy(dir);
   assert.is(code, 0);
   assert.is((await get(port, '/file?name=marker.txt')).body, 'no');

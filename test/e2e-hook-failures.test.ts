@@ -2,7 +2,7 @@
 // the old version keeps answering, the new processes are gone.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { E2E, alive, get, startedPids, until } from './support/e2e.js';
+import { alive, E2E, get, startedPids, until } from './support/e2e.js';
 
 const e2e = new E2E();
 test.after(() => e2e.cleanup());

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { E2E, alive, get, until } from './support/e2e.js';
+import { alive, E2E, get, until } from './support/e2e.js';
 
 const e2e = new E2E();
 test.after(() => e2e.cleanup());

@@ -1,3 +1,3 @@
 import { createServer } from 'node:http';
 
-createServer((req, res) => res.end('hello from slipway\n')).listen(Number(process.env.PORT ?? 5000));
+createServer((_req, res) => res.end('hello from slipway\n')).listen(Number(process.env.PORT ?? 5000));

@@ -8,7 +8,7 @@ type Params = Record<string, string>;
 type Handler = (ctx: {
   params: Params;
   query: URLSearchParams;
-  body: any;
+  body: any; // JSON from the CLI, checked per route
   res: ServerResponse;
   req: IncomingMessage;
 }) => Promise<unknown> | unknown;

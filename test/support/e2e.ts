@@ -68,7 +68,10 @@ export class E2E {
   }
 
   /** `deploy --json`, parsed: the final record and every event. */
-  async deploy(dir: string, args: string[] = []): Promise<{ code: number; record: any; events: any[]; stderr: string }> {
+  async deploy(
+    dir: string,
+    args: string[] = [],
+  ): Promise<{ code: number; record: any; events: any[]; stderr: string }> {
     const r = await this.run(['deploy', dir, '--json', ...args]);
     const events = r.stdout
       .split('\n')
