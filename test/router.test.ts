@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
+import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Router, type Upstream } from '../lib/agent/router.js';
@@ -599,6 +600,45 @@ test('an HTTP/1.0 client gets keep-alive only when it asks for it', async () => 
   const text = await keep.untilClosed();
   assert.is(responseCount(text.replaceAll('HTTP/1.0 ', 'HTTP/1.1 ')), 2);
   assert.match(text.slice(text.lastIndexOf('HTTP/1.')), /\r\nConnection: close\r\n/i);
+});
+
+test('framing holds wherever the byte stream is split (property)', async () => {
+  const { router, port } = await startRouter();
+  const up = await startUpstream('A', (req, res, body) => res.end(`<${req.url}:${body.toString()}>`));
+  router.setRoute('app', [up.upstream]);
+  const stream =
+    '\r\nPOST /1 HTTP/1.1\r\nHost: h\r\nContent-Length: 11\r\n\r\nhello world' +
+    'POST /2 HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3;x=1\r\nabc\r\n2\r\n\r\n\r\n0\r\nT: v\r\n\r\n' +
+    'GET /3 HTTP/1.1\r\nHost: h\r\n\r\n' +
+    'HEAD /4 HTTP/1.1\r\nHost: h\r\n\r\n' +
+    'GET /5 HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n';
+  await fc.assert(
+    fc.asyncProperty(
+      fc.uniqueArray(fc.integer({ min: 1, max: stream.length - 1 }), { maxLength: 12 }),
+      async (cuts) => {
+        up.seen.length = 0;
+        const client = new RawClient(port);
+        client.socket.setNoDelay(true);
+        let from = 0;
+        for (const cut of [...cuts.sort((x, y) => x - y), stream.length]) {
+          client.write(stream.slice(from, cut));
+          from = cut;
+          await new Promise((r) => setImmediate(r));
+        }
+        const text = await client.untilClosed();
+        assert.equal(
+          [...text.matchAll(/<([^>]*)>/g)].map((m) => m[1]),
+          ['/1:hello world', '/2:abc\r\n', '/3:', '/5:'],
+        );
+        assert.is(responseCount(text), 5);
+        assert.equal(
+          up.seen.map((s) => `${s.method} ${s.url}`),
+          ['POST /1', 'POST /2', 'GET /3', 'HEAD /4', 'GET /5'],
+        );
+      },
+    ),
+    { numRuns: 25, seed: 4242 },
+  );
 });
 
 // ---- keep-alive, switching, draining ----
