@@ -641,6 +641,47 @@ test('framing holds wherever the byte stream is split (property)', async () => {
   );
 });
 
+test('response framing holds wherever the upstream splits its bytes (property)', async () => {
+  const { router, port } = await startRouter();
+  const reply =
+    'HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n' +
+    'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n' +
+    '4\r\nwiki\r\n5;e=1\r\npedia\r\n0\r\nX-Trailer: t\r\n\r\n';
+  let cuts: number[] = [];
+  const raw = await startRawUpstream((socket) => {
+    socket.setNoDelay(true);
+    let pending = '';
+    socket.on('data', async (d: Buffer) => {
+      pending += d.toString('latin1');
+      while (pending.includes('\r\n\r\n')) {
+        pending = pending.slice(pending.indexOf('\r\n\r\n') + 4);
+        let from = 0;
+        for (const cut of [...cuts, reply.length]) {
+          socket.write(reply.slice(from, cut));
+          from = cut;
+          await new Promise((r) => setImmediate(r));
+        }
+      }
+    });
+  });
+  router.setRoute('app', [raw]);
+  const body = '4\r\nwiki\r\n5;e=1\r\npedia\r\n0\r\nX-Trailer: t\r\n\r\n';
+  await fc.assert(
+    fc.asyncProperty(fc.uniqueArray(fc.integer({ min: 1, max: reply.length - 1 }), { maxLength: 10 }), async (c) => {
+      cuts = c.sort((x, y) => x - y);
+      const client = new RawClient(port);
+      client.write('GET /a HTTP/1.1\r\nHost: h\r\n\r\n');
+      await client.until((t) => t.endsWith(body), 'the first response');
+      client.write('GET /b HTTP/1.1\r\nHost: h\r\n\r\n');
+      const text = await client.until((t) => t.split(body).length === 3, 'the second response');
+      assert.is(text.split('HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n').length, 3);
+      assert.is(text.split('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n').length, 3);
+      client.socket.destroy();
+    }),
+    { numRuns: 25, seed: 4243 },
+  );
+});
+
 // ---- keep-alive, switching, draining ----
 
 test('client and upstream connections are kept alive and reused', async () => {
