@@ -802,6 +802,27 @@ test('drain closes idle pooled connections to the drained upstream', async () =>
   );
 });
 
+test('idle pooled connections are closed after upstreamIdleTimeoutMs, before the upstream gives up on them', async () => {
+  const router = new Router({ upstreamIdleTimeoutMs: 50 });
+  cleanups.push(() => router.close());
+  const port = await router.listen('app', 0);
+  const a = await startUpstream('A');
+  router.setRoute('app', [a.upstream]);
+  assert.is((await request(port)).status, 200);
+  await within(
+    (async () => {
+      for (;;) {
+        const n = await new Promise<number>((resolve) => a.server.getConnections((_, count) => resolve(count)));
+        if (n === 0) return;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })(),
+    'the idle pooled connection to close',
+  );
+  assert.is((await request(port)).status, 200);
+  assert.is(a.connections(), 2);
+});
+
 // ---- upgrades ----
 
 test('an Upgrade request becomes a raw two-way pipe after the upstream 101', async () => {

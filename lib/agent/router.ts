@@ -20,8 +20,10 @@ export interface RouterOptions {
   /** An exchange with no progress in either direction for this long fails with 504 (default 60 s). */
   upstreamTimeoutMs?: number;
   /**
-   * Pooled upstream connections close after this much idleness (default 4 s);
-   * keep it below the upstream's own keep-alive timeout (Node's default is 5 s).
+   * Pooled upstream connections close after this much idleness (default 1.5 s,
+   * so at most about 1.9 s with the sweep's granularity). Keep it below the
+   * upstreams' own keep-alive timeouts (Node 5 s, gunicorn 2 s): a request sent
+   * on a connection the upstream is closing can only be retried when idempotent.
    */
   upstreamIdleTimeoutMs?: number;
   /** Idle connections kept per upstream (default 256). */
@@ -68,7 +70,7 @@ export class Router {
       keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 60_000,
       connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
       upstreamTimeoutMs: options.upstreamTimeoutMs ?? 60_000,
-      upstreamIdleTimeoutMs: options.upstreamIdleTimeoutMs ?? 4_000,
+      upstreamIdleTimeoutMs: options.upstreamIdleTimeoutMs ?? 1_500,
       maxIdlePerUpstream: options.maxIdlePerUpstream ?? 256,
       closeGraceMs: options.closeGraceMs ?? 5_000,
       lingerMs: 2_000,
