@@ -294,6 +294,7 @@ export class Agent {
   switchRoute(id: string, upstreams: Upstream[], artifact?: Artifact): void {
     const d = this.#active(id);
     const pending = this.#pending.get(id);
+    const before = this.store.getLive(d.app);
     this.router.setRoute(d.app, upstreams);
     const runtime = artifact?.runtime ?? 'process';
     this.store.setLive(d.app, { release: d.release, deploymentId: id, version: d.version, upstreams, runtime });
@@ -311,10 +312,11 @@ export class Agent {
     this.supervisor.markLive(id);
     const previous = this.#live.get(d.app);
     this.#live.set(d.app, { deploymentId: id, key: id, request: pending?.request });
-    if (previous) this.#retiring.set(id, previous);
+    if (before) this.#retiring.set(id, { upstreams: before.upstreams, processes: previous });
   }
 
-  #retiring = new Map<string, LiveProcesses>();
+  /** What the switch replaced: its upstreams to drain, and its processes when the agent runs them. */
+  #retiring = new Map<string, { upstreams: Upstream[]; processes?: LiveProcesses }>();
   #listening = new Map<string, { port: number; host: string }>();
 
   async #listen(app: string, port: number, host: string): Promise<void> {
@@ -322,14 +324,19 @@ export class Agent {
     this.#listening.set(app, { port, host });
   }
 
-  /** After the switch: drain the previous release, then stop its processes. */
+  /**
+   * After the switch: wait until requests in flight on the previous release
+   * finish (drain), then stop its processes. Runtimes whose processes the
+   * agent does not own (containers) stop them after this returns.
+   */
   async retire(id: string, graceMs = DEFAULT_GRACE_MS): Promise<{ drained: boolean }> {
     const previous = this.#retiring.get(id);
     this.#retiring.delete(id);
     if (!previous) return { drained: true };
-    const upstreams = this.supervisor.upstreams(previous.key);
+    const key = previous.processes?.key;
+    const upstreams = key ? this.supervisor.upstreams(key) : previous.upstreams;
     const { drained } = await this.router.drain(upstreams, graceMs);
-    await this.supervisor.stopDeployment(previous.key, graceMs);
+    if (key) await this.supervisor.stopDeployment(key, graceMs);
     return { drained };
   }
 

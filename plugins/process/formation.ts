@@ -1,7 +1,7 @@
 import type { ProcessSpec } from '../../lib/agent/protocol.js';
 import type { DeploymentContext } from '../../lib/context.js';
-import { runtimeEnv } from '../../lib/env.js';
 import { SlipwayError } from '../../lib/errors.js';
+import { containerEnv } from '../../lib/runtime-env.js';
 
 /** Procfile entries that are one-offs, never long-running processes. */
 const ONE_OFF_TYPES = new Set(['postdeploy', 'release']);
@@ -34,7 +34,7 @@ export function formationSpecs(ctx: DeploymentContext): ProcessSpec[] {
         cwd,
         web: type === 'web',
         appEnv: { ...ctx.config.env },
-        runtimeEnv: runtimeEnv({ app: ctx.app, container: name, version: ctx.version, memory: PROCESS_MEMORY }),
+        runtimeEnv: containerEnv(ctx, name, PROCESS_MEMORY),
       });
     }
   }

@@ -5,15 +5,19 @@ import { ManagedProcess } from '../../lib/agent/managed-process.js';
 import { releaseDir } from '../../lib/agent/paths.js';
 import type { ProcessSpec } from '../../lib/agent/protocol.js';
 import type { Artifact, DeploymentContext, HookRunResult } from '../../lib/context.js';
-import { buildEnv, runtimeEnv } from '../../lib/env.js';
+import { buildEnv } from '../../lib/env.js';
 import { SlipwayError } from '../../lib/errors.js';
 import { STAGE } from '../../lib/hooks.js';
 import type { Plugin, PluginHost } from '../../lib/plugins.js';
+import { containerEnv } from '../../lib/runtime-env.js';
 import { formatBytes, formatDuration } from '../../lib/units.js';
 import { formationSpecs } from './formation.js';
 import { snapshot } from './snapshot.js';
 
 export const PLUGIN_NAME = 'process';
+
+/** Heroku's release phase limit: one hour, not extendable. */
+export const RELEASE_TIMEOUT_MS = 3600_000;
 
 function agentOf(ctx: DeploymentContext): AgentClient {
   if (!(ctx.control instanceof AgentClient)) {
@@ -69,8 +73,11 @@ async function runBuild(ctx: DeploymentContext, cwd: string, command: string): P
   }
 }
 
-function hookFailure(ctx: DeploymentContext, name: string, result: HookRunResult): SlipwayError {
-  const limits = ctx.config.postdeploy;
+export function hookFailure(
+  name: string,
+  result: HookRunResult,
+  limits: { timeout: number; memory: number },
+): SlipwayError {
   if (result.reason === 'timeout') {
     return new SlipwayError(
       'HOOK_TIMEOUT',
@@ -108,12 +115,7 @@ export async function runOneOff(
       command,
       copyFrom: path,
       appEnv: { ...ctx.config.env },
-      runtimeEnv: runtimeEnv({
-        app: ctx.app,
-        container: options.container,
-        version: ctx.version,
-        memory: options.memoryBytes,
-      }),
+      runtimeEnv: containerEnv(ctx, options.container, options.memoryBytes),
       timeoutMs: options.timeoutMs,
       memoryBytes: options.memoryBytes,
       graceMs: Math.min(ctx.config.stop.grace, 10_000),
@@ -139,7 +141,7 @@ export async function runOneOff(
   );
   if (result.exitCode !== 0) {
     ctx.step(type, 'failed');
-    throw hookFailure(ctx, type, result);
+    throw hookFailure(type, result, { timeout: options.timeoutMs, memory: options.memoryBytes });
   }
   ctx.step(type, 'done');
   return result;
@@ -181,6 +183,16 @@ export class ProcessRuntime implements Plugin {
         timeoutMs: ctx.config.postdeploy.timeout,
         memoryBytes: ctx.config.postdeploy.memory,
         container: 'postdeploy-1',
+      });
+    });
+
+    // Heroku mode: the release command runs after the build, before anything starts (1 h limit).
+    deployer.hooks.release.tapPromise(tap, async (ctx) => {
+      if (!mine(ctx) || !ctx.procfile.processes.release) return;
+      await runOneOff(ctx, 'release', {
+        timeoutMs: RELEASE_TIMEOUT_MS,
+        memoryBytes: ctx.config.postdeploy.memory,
+        container: `release-${ctx.release}`,
       });
     });
 
