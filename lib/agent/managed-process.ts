@@ -44,13 +44,22 @@ export class ManagedProcess {
       this.#child[stream]?.on('end', () => split.end());
     }
     this.exited = new Promise((resolve) => {
-      this.#child.on('error', () => {
-        this.exit ??= { code: 127, signal: null };
+      let settled = false;
+      const settle = (info: ExitInfo) => {
+        if (settled) return;
+        settled = true;
+        this.exit ??= info;
         resolve(this.exit);
-      });
-      this.#child.on('close', (code, signal) => {
-        this.exit ??= { code, signal };
-        resolve(this.exit);
+      };
+      this.#child.on('error', () => settle({ code: 127, signal: null }));
+      // 'close' waits for the output pipes, which a forked grandchild can hold
+      // open forever: once the leader exited, give its output a moment, then settle.
+      this.#child.on('exit', (code, signal) => {
+        const timer = setTimeout(() => settle({ code, signal }), 200);
+        this.#child.once('close', () => {
+          clearTimeout(timer);
+          settle({ code, signal });
+        });
       });
     });
   }

@@ -152,6 +152,8 @@ export class Supervisor {
     void proc.exited.then((exit) => {
       this.host.removeProcess(key);
       if (!entry.live || entry.stopping) return;
+      // Whatever the leader left behind (a forked server) would hold the port.
+      proc.signalGroup('SIGKILL');
       const uptime = Date.now() - proc.startedAt;
       if (uptime > STABLE_MS) entry.restarts = 0;
       const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** entry.restarts);

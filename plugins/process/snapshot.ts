@@ -35,7 +35,8 @@ export async function snapshot(src: string, dest: string, options: SnapshotOptio
     if (prev) {
       try {
         const p = await stat(prev);
-        if (p.size === s.size && Math.trunc(p.mtimeMs) === Math.trunc(s.mtimeMs) && p.mode === s.mode) {
+        // utimes goes through a float of seconds: allow for its rounding.
+        if (p.size === s.size && Math.abs(p.mtimeMs - s.mtimeMs) < 2 && p.mode === s.mode) {
           await link(prev, to);
           stats.linked++;
           return;
