@@ -455,6 +455,51 @@ test('multi-megabyte request and response bodies arrive intact', async () => {
   assert.is(sha256(reply.body), sha256(download));
 });
 
+test('a client that stops reading gets a large response intact once it reads again (backpressure)', async () => {
+  const { router, port } = await startRouter();
+  const download = randomBytes(32 * 1024 * 1024);
+  let upstreamSocket: net.Socket | undefined;
+  const up = await startUpstream('A', (_req, res) => {
+    upstreamSocket = res.socket ?? undefined;
+    res.setHeader('Content-Length', String(download.length));
+    for (let i = 0; i < download.length; i += 256 * 1024) res.write(download.subarray(i, i + 256 * 1024));
+    res.end();
+  });
+  router.setRoute('app', [up.upstream]);
+  const client = net.connect(port, '127.0.0.1');
+  cleanups.push(() => client.destroy());
+  client.pause();
+  client.write('GET /big HTTP/1.1\r\nHost: h\r\n\r\n');
+  // Every buffer on the way fills up until the upstream itself cannot write: the router queued writes to the
+  // client and stopped reading the upstream. Data it read meanwhile must not be overwritten by later reads.
+  await within(
+    (async () => {
+      while (!upstreamSocket || upstreamSocket.writableLength === 0) await new Promise((r) => setTimeout(r, 10));
+    })(),
+    'the upstream to be held back',
+    20_000,
+  );
+  const parts: Buffer[] = [];
+  let total = 0;
+  let headLength = -1;
+  await within(
+    new Promise<void>((resolve) => {
+      client.on('data', (d: Buffer) => {
+        parts.push(d);
+        total += d.length;
+        if (headLength < 0) headLength = Buffer.concat(parts).indexOf('\r\n\r\n') + 4;
+        if (headLength > 3 && total - headLength >= download.length) resolve();
+      });
+      client.resume();
+    }),
+    'the whole response',
+    20_000,
+  );
+  const body = Buffer.concat(parts).subarray(headLength);
+  assert.is(body.length, download.length);
+  assert.ok(body.equals(download), 'the body is byte for byte what the upstream sent');
+});
+
 test('a large chunked upload and a large close-delimited download arrive intact', async () => {
   const { router, port } = await startRouter();
   const up = await startUpstream('B', (_req, res, body) => res.end(sha256(body)));

@@ -468,26 +468,24 @@ export class ProxyConnection implements UpstreamOwner {
 
   // ---- responses ----
 
-  onUpstreamData(up: UpstreamSocket, chunk: Buffer): void {
+  onUpstreamData(up: UpstreamSocket, chunk: Buffer): boolean {
     if (up !== this.up) {
       up.destroy();
-      return;
+      return false;
     }
     this.lastProgress = this.ctx.now;
     if (this.phase === TUNNEL) {
       if (!this.socket.write(chunk)) this.pauseUpstream();
-      return;
-    }
-    if (this.phase !== ACTIVE) {
+    } else if (this.phase !== ACTIVE) {
       this.upstreamFailed('data before the request was sent', 502, false);
-      return;
-    }
-    if (this.resHeadDone) {
+    } else if (this.resHeadDone) {
       this.forwardResponseBody(chunk);
-      return;
+    } else {
+      const body = this.readResponseHead(chunk);
+      if (body !== null) this.forwardResponseBody(body);
     }
-    const body = this.readResponseHead(chunk);
-    if (body !== null) this.forwardResponseBody(body);
+    // Whatever the client socket could not send right away still points into `chunk`.
+    return this.socket.writableLength > 0;
   }
 
   /** Consumes response heads (interim ones included); returns the body bytes after the final head, or null. */
@@ -531,7 +529,8 @@ export class ProxyConnection implements UpstreamOwner {
   }
 
   private keepPartialResponse(buf: Buffer): void {
-    this.resPartial = buf;
+    // A copy: `buf` may be the upstream socket's read buffer, which the next read overwrites.
+    this.resPartial = Buffer.from(buf);
     this.resScanFrom = Math.max(0, buf.length - 3);
   }
 
