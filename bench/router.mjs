@@ -160,10 +160,10 @@ function toMs(text) {
   return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
 }
 
-async function runWrk(label, port) {
-  const args = ['-t', opts.threads, '-c', opts.connections, '-d', `${opts.duration}s`, '--latency'];
+async function runWrk(label, port, seconds = opts.duration, quiet = false) {
+  const args = ['-t', opts.threads, '-c', opts.connections, '-d', `${seconds}s`, '--latency'];
   const child = startChild(WRK, [...args, `http://127.0.0.1:${port}/`]);
-  const timer = setTimeout(() => child.kill('SIGKILL'), (Number(opts.duration) + 15) * 1000);
+  const timer = setTimeout(() => child.kill('SIGKILL'), (Number(seconds) + 15) * 1000);
   await new Promise((resolve) => child.once('exit', resolve));
   clearTimeout(timer);
   const out = child.output();
@@ -173,6 +173,7 @@ async function runWrk(label, port) {
   const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? '0';
   const socketErrors = /Socket errors: (.*)/.exec(out)?.[1] ?? 'none';
   if (!Number.isFinite(rps)) throw new Error(`wrk output for ${label} not understood:\n${out}`);
+  if (quiet) return { rps, p99, p50 };
   console.log(
     `${label.padEnd(8)} ${rps.toFixed(0).padStart(8)} req/s   p50 ${p50.toFixed(2)} ms   p99 ${p99.toFixed(2)} ms   non-2xx ${errors}   socket errors ${socketErrors}`,
   );
@@ -202,25 +203,30 @@ async function main() {
     console.log(
       `wrk -t${opts.threads} -c${opts.connections} -d${opts.duration}s, upstream: node:http (1 process), nginx workers: ${opts['nginx-workers']}, router from ${source}`,
     );
+    const targets = { direct: upstreamPort, nginx: nginxPort, router: routerPort };
+    // Warm-up: fills keep-alive pools and lets V8 optimise the router's hot paths before anything is measured.
+    for (const [label, port] of Object.entries(targets)) await runWrk(label, port, 1, true);
     const results = { direct: [], nginx: [], router: [] };
     for (let round = 0; round < Number(opts.rounds); round++) {
-      results.direct.push(await runWrk('direct', upstreamPort));
-      results.nginx.push(await runWrk('nginx', nginxPort));
-      results.router.push(await runWrk('router', routerPort));
+      // Alternate which proxy goes first, so drift in background load does not favour one of them.
+      const order = round % 2 === 0 ? ['direct', 'nginx', 'router'] : ['direct', 'router', 'nginx'];
+      for (const label of order) results[label].push(await runWrk(label, targets[label]));
     }
-    const best = (list, key) => Math.max(...list.map((r) => r[key]));
-    const median = (list, key) => {
-      const v = list.map((r) => r[key]).sort((a, b) => a - b);
-      return v[Math.floor(v.length / 2)];
+    const median = (values) => {
+      const v = [...values].sort((x, y) => x - y);
+      return v.length % 2 === 1 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     };
-    const nginxRps = median(results.nginx, 'rps');
-    const routerRps = median(results.router, 'rps');
-    const directP99 = median(results.direct, 'p99');
+    const column = (label, key) => results[label].map((r) => r[key]);
+    // Ratios are paired per round (same background load), then summarised.
+    const ratios = results.router.map((r, i) => r.rps / results.nginx[i].rps);
+    const fmt = (v) => v.toFixed(2);
     console.log(
-      `ratio router/nginx: ${(routerRps / nginxRps).toFixed(2)}  (median of ${opts.rounds}; best ${(best(results.router, 'rps') / best(results.nginx, 'rps')).toFixed(2)})`,
+      `router/nginx requests/s: median ${fmt(median(ratios))} over ${ratios.length} rounds (min ${fmt(Math.min(...ratios))}, max ${fmt(Math.max(...ratios))})`,
     );
+    const p99 = (label) => median(column(label, 'p99'));
+    const addedP99 = results.router.map((r, i) => r.p99 - results.nginx[i].p99);
     console.log(
-      `p99 added over direct: nginx ${(median(results.nginx, 'p99') - directP99).toFixed(2)} ms, router ${(median(results.router, 'p99') - directP99).toFixed(2)} ms; router p99 - nginx p99: ${(median(results.router, 'p99') - median(results.nginx, 'p99')).toFixed(2)} ms`,
+      `p99 median: direct ${fmt(p99('direct'))} ms, nginx ${fmt(p99('nginx'))} ms, router ${fmt(p99('router'))} ms; router minus nginx per round: median ${fmt(median(addedP99))} ms`,
     );
     await stopChild(nginx, 'SIGQUIT');
     await stopChild(upstream);
