@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type {
   Artifact,
   DeploymentRecord,
@@ -148,7 +150,19 @@ export class Agent {
     await this.supervisor.stopAll(graceMs);
   }
 
+  #checking = false;
+
   async #checkLeases(): Promise<void> {
+    if (this.#checking) return;
+    this.#checking = true;
+    try {
+      await this.#expireLeases();
+    } finally {
+      this.#checking = false;
+    }
+  }
+
+  async #expireLeases(): Promise<void> {
     const now = Date.now();
     for (const d of this.store.unfinishedDeployments()) {
       if (d.leaseExpiresAt >= now) continue;
@@ -220,14 +234,25 @@ export class Agent {
     if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(request.app)) {
       throw new SlipwayError('CONFIG_INVALID', `invalid app name "${request.app}"`);
     }
+    // Check and take the lock before any await, so two concurrent opens cannot both pass.
     const running = this.store.unfinishedDeployments(request.app)[0];
-    if (running) {
-      throw new SlipwayError(
-        'DEPLOY_LOCKED',
-        `deployment ${running.id.slice(0, 8)} (release ${running.release}) of ${request.app} is running`,
-        { data: { deploymentId: running.id } },
-      );
+    if (running || this.#opening.has(request.app)) {
+      const what = running ? `deployment ${running.id.slice(0, 8)} (release ${running.release})` : 'a deployment';
+      throw new SlipwayError('DEPLOY_LOCKED', `${what} of ${request.app} is running`, {
+        data: { deploymentId: running?.id },
+      });
     }
+    this.#opening.add(request.app);
+    try {
+      return await this.#open(request);
+    } finally {
+      this.#opening.delete(request.app);
+    }
+  }
+
+  #opening = new Set<string>();
+
+  async #open(request: OpenRequest): Promise<OpenedDeployment> {
     const port = await this.#ensureListener(request.app, request.port, request.host);
     const release = this.store.nextRelease(request.app);
     const id = randomUUID();
@@ -254,6 +279,7 @@ export class Agent {
         ? { release: live.release, version: live.version, deploymentId: live.deploymentId, upstreams: live.upstreams }
         : null,
       firstDeploy: !this.store.listDeployments({ app: request.app }).some((d) => d.status === 'success'),
+      appId: this.store.getApp(request.app)?.id,
     };
   }
 
@@ -412,4 +438,71 @@ export class Agent {
     const specs = (release?.processes ?? []) as unknown as ProcessSpec[];
     return { deploymentId: live.deploymentId, specs, cwd: release?.artifact.path };
   }
+
+  // ── heroku mode and first-deploy scripts ───────────────────────────────
+
+  /** The app's row: its stable id is HEROKU_APP_ID in heroku mode. */
+  appInfo(app: string): { id: string; name: string; port: number | null; host: string; createdAt: string } {
+    const row = this.store.getApp(app);
+    if (!row) throw new SlipwayError('APP_NOT_FOUND', `app "${app}" is not known to the agent`);
+    return { id: row.id, name: row.name, port: row.port, host: row.host, createdAt: row.createdAt };
+  }
+
+  /**
+   * Stores config vars without touching the live processes: in heroku mode
+   * the CLI then makes a new release, whose release command must see them.
+   */
+  storeConfigVars(app: string, changes: Record<string, string | null>): { vars: Record<string, string> } {
+    this.store.ensureApp(app, { host: '127.0.0.1' });
+    const vars = this.store.setConfigVars(app, changes);
+    this.#maskers.delete(app);
+    return { vars };
+  }
+
+  /**
+   * Whether the app's `scripts.first-deploy` has succeeded, and how often it
+   * ran. A small owner-only file beside the app's releases, so a success
+   * outlives agent restarts and is never forgotten.
+   */
+  firstDeployState(app: string): FirstDeployState {
+    try {
+      const state = JSON.parse(readFileSync(this.#firstDeployFile(app), 'utf8')) as FirstDeployState;
+      return { attempts: state.attempts ?? 0, succeededAt: state.succeededAt ?? null, deploymentId: state.deploymentId ?? null };
+    } catch {
+      return { attempts: 0, succeededAt: null, deploymentId: null };
+    }
+  }
+
+  recordFirstDeploy(app: string, run: { deploymentId: string; exitCode: number }): FirstDeployState {
+    const d = this.#deployment(run.deploymentId);
+    if (d.app !== app) throw new SlipwayError('DEPLOY_NOT_FOUND', `deployment ${run.deploymentId} is not one of ${app}`);
+    const before = this.firstDeployState(app);
+    // Once it succeeded it stays succeeded, whatever is reported later.
+    const state: FirstDeployState = before.succeededAt
+      ? before
+      : {
+          attempts: before.attempts + 1,
+          succeededAt: run.exitCode === 0 ? new Date().toISOString() : null,
+          deploymentId: run.deploymentId,
+        };
+    const file = this.#firstDeployFile(app);
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    // Written aside then renamed: a crash never leaves half a file that would read as "never ran".
+    writeFileSync(`${file}.tmp`, `${JSON.stringify(state)}\n`, { mode: 0o600 });
+    renameSync(`${file}.tmp`, file);
+    return state;
+  }
+
+  #firstDeployFile(app: string): string {
+    return join(this.paths.apps, app, 'first-deploy.json');
+  }
+}
+
+export interface FirstDeployState {
+  /** Runs so far, failed ones included. */
+  attempts: number;
+  /** Set by the first successful run; the script never runs again after it. */
+  succeededAt: string | null;
+  /** The deployment of the last recorded run. */
+  deploymentId: string | null;
 }

@@ -2,7 +2,16 @@
  * The agent daemon: one per SLIPWAY_HOME. Started by the CLI when needed
  * (or `slipway agent start`); never loads plugin code.
  */
-import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { connect } from 'node:net';
 import { Agent } from './agent.js';
 import { agentPaths } from './paths.js';
@@ -59,6 +68,9 @@ function takeLock(): boolean {
 async function main(): Promise<void> {
   mkdirSync(paths.home, { recursive: true, mode: 0o700 });
   mkdirSync(paths.runDir, { recursive: true, mode: 0o700 });
+  // mkdir's mode only applies to a new directory: make sure of it.
+  chmodSync(paths.home, 0o700);
+  chmodSync(paths.runDir, 0o700);
   if (!takeLock()) {
     log('another agent holds the lock; exiting');
     process.exit(0);
