@@ -929,6 +929,35 @@ test('502 when the upstream is down; the next upstream is tried first', async ()
   }
 });
 
+test('an invalid upstream response becomes a 502 and the client connection goes on', async () => {
+  const { router, port, logs } = await startRouter();
+  const answers = [
+    'NOT HTTP AT ALL\r\n\r\n',
+    'HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab',
+    'HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n',
+    'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+    'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n',
+  ];
+  let next = 0;
+  let last: net.Socket | undefined;
+  const raw = await startRawUpstream((socket) => {
+    last = socket;
+    socket.once('data', () => socket.write(answers[next++]));
+  });
+  router.setRoute('app', [raw]);
+  const client = new RawClient(port);
+  for (let i = 0; i < 4; i++) {
+    client.write('GET / HTTP/1.1\r\nHost: h\r\n\r\n');
+    await client.until((t) => t.split('HTTP/1.1 502 Bad Gateway\r\n').length === i + 2, `502 number ${i + 1}`);
+  }
+  assert.is(logs.length, 4);
+  // A chunked body that goes wrong after the head was relayed can only be reported by closing.
+  client.write('GET / HTTP/1.1\r\nHost: h\r\n\r\n');
+  await client.until((t) => t.endsWith('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'), 'the relayed head');
+  last!.write('zz\r\n');
+  await client.untilClosed();
+});
+
 test('an upstream that dies mid-response breaks the client connection instead of faking success', async () => {
   const { router, port } = await startRouter();
   const raw = await startRawUpstream((socket) => {

@@ -536,7 +536,6 @@ export class ProxyConnection implements UpstreamOwner {
 
   private startResponse(head: ResponseHead): void {
     this.resHeadDone = true;
-    this.resSent = true;
     this.resFraming = head.framing;
     this.resRemaining = head.length;
     if (head.framing === CHUNKED_BODY) this.resChunks.reset();
@@ -560,6 +559,8 @@ export class ProxyConnection implements UpstreamOwner {
       case CHUNKED_BODY:
         end = this.resChunks.scan(data, 0, data.length);
         if (end < 0) {
+          // Still unsent, the head can give way to a 502.
+          this.pendingHead = null;
           this.upstreamFailed('malformed chunked response body', 502, false);
           return;
         }
@@ -576,6 +577,7 @@ export class ProxyConnection implements UpstreamOwner {
     const head = this.pendingHead;
     if (head !== null) {
       this.pendingHead = null;
+      this.resSent = true;
       if (!this.writeResponseHead(head, data, end)) this.pauseUpstream();
     } else if (end > 0 && !this.socket.write(end === data.length ? data : data.subarray(0, end))) {
       this.pauseUpstream();
