@@ -17,7 +17,8 @@ interface CatalogueEntry {
   status?: DeploymentStatus;
 }
 
-const DOCS = 'https://slipway.dev/docs';
+/** Where the user docs live in the package. */
+const DOCS = 'docs';
 
 /**
  * Every user-facing failure, by stable code. Codes never change meaning;

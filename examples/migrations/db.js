@@ -1,5 +1,5 @@
-// The example's database: SQLite through Node's bundled driver when there is one,
-// else the sqlite3 command line. Kept tiny on purpose.
+// The example's database, through the sqlite3 command line (Debian's sqlite3
+// package), so the example needs no npm install. Kept tiny on purpose.
 import { execFileSync } from 'node:child_process';
 
 export const path = process.env.DATABASE_PATH ?? '/tmp/slipway-migrations-example.db';

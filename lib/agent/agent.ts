@@ -112,7 +112,13 @@ export class Agent {
           const release = this.store.getRelease(live.app, live.release);
           const specs = (release?.processes ?? []) as unknown as ProcessSpec[];
           if (live.runtime === 'process' && specs.length > 0 && specs[0]?.runtimeEnv) {
-            const request: StartRequest = { specs, startTimeoutMs: 60_000, graceMs: DEFAULT_GRACE_MS };
+            const start = release?.artifact.start;
+            const request: StartRequest = {
+              specs,
+              startTimeoutMs: start?.timeoutMs ?? 60_000,
+              graceMs: start?.graceMs ?? DEFAULT_GRACE_MS,
+              healthcheck: start?.healthcheck,
+            };
             const started = await this.supervisor.start(live.app, live.deploymentId, request);
             this.supervisor.markLive(live.deploymentId);
             this.#live.set(live.app, { deploymentId: live.deploymentId, key: live.deploymentId, request });
@@ -207,8 +213,9 @@ export class Agent {
   }
 
   async #ensureListener(app: string, requested: number | undefined, host: string): Promise<number> {
-    const row = this.store.ensureApp(app, { port: requested, host });
-    const port = requested ?? row.port ?? (await freePort(host));
+    // The app is recorded only once its listener is up: a taken port leaves nothing behind.
+    const existing = this.store.getApp(app);
+    const port = requested ?? existing?.port ?? (await freePort(host));
     const current = this.#listening.get(app);
     if (current?.port !== port || current.host !== host) {
       if (current !== undefined) await this.router.closeApp(app);
@@ -226,6 +233,7 @@ export class Agent {
       const live = this.store.getLive(app);
       if (live) this.router.setRoute(app, live.upstreams);
     }
+    const row = this.store.ensureApp(app, { port, host });
     if (row.port !== port || row.host !== host) this.store.setAppRouting(app, port, host);
     return port;
   }
@@ -330,7 +338,18 @@ export class Agent {
       version: d.version,
       kind: d.kind,
       deploymentId: id,
-      artifact: artifact ?? { runtime },
+      artifact: {
+        ...(artifact ?? { runtime }),
+        ...(pending?.request
+          ? {
+              start: {
+                timeoutMs: pending.request.startTimeoutMs,
+                graceMs: pending.request.graceMs,
+                healthcheck: pending.request.healthcheck,
+              },
+            }
+          : {}),
+      },
       processes: (pending?.specs ?? []) as never,
       createdAt: new Date().toISOString(),
       sourceRelease: d.sourceRelease,
@@ -419,7 +438,14 @@ export class Agent {
     const live = this.#live.get(app);
     if (!live?.request) return false;
     const key = `${live.deploymentId}~${Date.now()}`;
-    const started = await this.supervisor.start(app, live.deploymentId, live.request, key);
+    let started: StartResult;
+    try {
+      started = await this.supervisor.start(app, live.deploymentId, live.request, key);
+    } catch (error) {
+      // The live processes keep serving with their env; the failed new set goes.
+      await this.supervisor.stopDeployment(key, 5000);
+      throw error;
+    }
     this.supervisor.markLive(key);
     this.router.setRoute(app, started.upstreams);
     const row = this.store.getLive(app);
@@ -467,7 +493,11 @@ export class Agent {
   firstDeployState(app: string): FirstDeployState {
     try {
       const state = JSON.parse(readFileSync(this.#firstDeployFile(app), 'utf8')) as FirstDeployState;
-      return { attempts: state.attempts ?? 0, succeededAt: state.succeededAt ?? null, deploymentId: state.deploymentId ?? null };
+      return {
+        attempts: state.attempts ?? 0,
+        succeededAt: state.succeededAt ?? null,
+        deploymentId: state.deploymentId ?? null,
+      };
     } catch {
       return { attempts: 0, succeededAt: null, deploymentId: null };
     }
@@ -475,7 +505,8 @@ export class Agent {
 
   recordFirstDeploy(app: string, run: { deploymentId: string; exitCode: number }): FirstDeployState {
     const d = this.#deployment(run.deploymentId);
-    if (d.app !== app) throw new SlipwayError('DEPLOY_NOT_FOUND', `deployment ${run.deploymentId} is not one of ${app}`);
+    if (d.app !== app)
+      throw new SlipwayError('DEPLOY_NOT_FOUND', `deployment ${run.deploymentId} is not one of ${app}`);
     const before = this.firstDeployState(app);
     // Once it succeeded it stays succeeded, whatever is reported later.
     const state: FirstDeployState = before.succeededAt

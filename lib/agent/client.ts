@@ -14,6 +14,7 @@ import type {
 } from '../context.js';
 import { catalogue, type ErrorCode, SlipwayError } from '../errors.js';
 import type { DeploymentStatus } from '../status.js';
+import type { FirstDeployState } from './agent.js';
 import { lineSplitter } from './line-splitter.js';
 import { type AgentPaths, agentPaths } from './paths.js';
 import type { OneOffRequest, StartRequest, StartResult, StreamMessage } from './protocol.js';
@@ -103,6 +104,12 @@ export class AgentClient implements ControlPlane {
             else onMessage(m);
           });
           res.on('data', (c: Buffer) => split.push(c));
+          // An agent that dies mid-stream aborts the response: never wait for an end that won't come.
+          res.on('close', () => {
+            if (!res.complete) {
+              reject(new SlipwayError('AGENT_UNAVAILABLE', 'lost the agent while the one-off was running'));
+            }
+          });
           res.on('end', () => {
             split.end();
             if (failure) reject(failure);
@@ -198,5 +205,16 @@ export class AgentClient implements ControlPlane {
 
   retire(id: string, graceMs: number): Promise<{ drained: boolean }> {
     return this.call('POST', `/deployments/${id}/retire`, { graceMs });
+  }
+
+  // ── first-deploy scripts (any runtime) ─────────────────────────────────
+
+  firstDeployState(app: string): Promise<FirstDeployState> {
+    return this.call('GET', `/apps/${encodeURIComponent(app)}/first-deploy`);
+  }
+
+  /** Records one run of `scripts.first-deploy`; a zero exit code marks it done for good. */
+  recordFirstDeploy(app: string, run: { deploymentId: string; exitCode: number }): Promise<FirstDeployState> {
+    return this.call('POST', `/apps/${encodeURIComponent(app)}/first-deploy`, run);
   }
 }

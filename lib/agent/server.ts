@@ -84,7 +84,16 @@ function routes(agent: Agent, stop: () => void): [string, string, Handler][] {
         return d;
       },
     ],
-    ['GET', '/deployments/:id/logs', ({ params }) => agent.store.getLogs(params.id!)],
+    [
+      'GET',
+      '/deployments/:id/logs',
+      ({ params }) => {
+        if (!agent.store.getDeployment(params.id!)) {
+          throw new SlipwayError('DEPLOY_NOT_FOUND', `no deployment ${params.id}`);
+        }
+        return agent.store.getLogs(params.id!);
+      },
+    ],
     ['POST', '/deployments/:id/heartbeat', ({ params }) => agent.heartbeat(params.id!)],
     ['POST', '/deployments/:id/status', ({ params, body }) => agent.setStatus(params.id!, body.status)],
     ['POST', '/deployments/:id/logs', ({ params, body }) => agent.appendLogs(params.id!, body.lines ?? [])],
@@ -113,6 +122,10 @@ function routes(agent: Agent, stop: () => void): [string, string, Handler][] {
     ['POST', '/apps/:app/config', ({ params, body }) => agent.setConfigVars(params.app!, body.changes ?? {})],
     ['GET', '/apps/:app/releases', ({ params }) => agent.store.listReleases(params.app!)],
     ['GET', '/apps/:app/live', ({ params }) => agent.liveSpecs(params.app!)],
+    ['GET', '/apps/:app', ({ params }) => agent.appInfo(params.app!)],
+    ['POST', '/apps/:app/config/store', ({ params, body }) => agent.storeConfigVars(params.app!, body.changes ?? {})],
+    ['GET', '/apps/:app/first-deploy', ({ params }) => agent.firstDeployState(params.app!)],
+    ['POST', '/apps/:app/first-deploy', ({ params, body }) => agent.recordFirstDeploy(params.app!, body)],
     [
       'POST',
       '/apps/:app/run',

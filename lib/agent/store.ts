@@ -30,6 +30,8 @@ export interface ReleaseArtifact {
   runtime: string;
   path?: string;
   image?: string;
+  /** How the release was started, so a restarted agent starts it the same way. */
+  start?: { timeoutMs: number; graceMs: number; healthcheck?: { path: string; timeoutMs: number } };
 }
 
 /**
@@ -251,6 +253,7 @@ const artifactOnly = (a: ReleaseArtifact): ReleaseArtifact => ({
   runtime: a.runtime,
   ...(a.path === undefined ? {} : { path: a.path }),
   ...(a.image === undefined ? {} : { image: a.image }),
+  ...(a.start === undefined ? {} : { start: a.start }),
 });
 
 const now = () => new Date().toISOString();

@@ -6,11 +6,12 @@ import { SlipwayError } from '../errors.js';
 /** The app a command is about: --app, else the one configured in the current directory. */
 export async function resolveApp(app: unknown, dir = process.cwd()): Promise<string> {
   if (typeof app === 'string' && app) return app;
-  try {
-    return (await loadConfig(resolve(dir))).app;
-  } catch (error) {
-    throw new SlipwayError('USAGE', 'no --app given and no app configured in this directory', { cause: error });
+  const config = await loadConfig(resolve(dir)).catch(() => undefined);
+  // Without a config file the name would only be guessed from the directory: ask instead.
+  if (!config?.file) {
+    throw new SlipwayError('USAGE', 'no --app given and no slipway config in this directory: pass --app NAME');
   }
+  return config.app;
 }
 
 /** A client to a running agent, starting it when needed. */

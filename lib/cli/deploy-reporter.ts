@@ -59,7 +59,8 @@ export function printResult(io: Io, record: DeploymentRecord, url?: string): voi
   if (record.status === 'success') {
     io.out(`${c.green('✓')} ${record.app} release ${record.release} is live${took}${url ? ` — ${url}` : ''}`);
   } else {
-    const hook = record.hookExitCode !== null ? ` (postdeploy exit status ${record.hookExitCode})` : '';
+    const hookName = record.mode === 'heroku' ? 'release command' : 'postdeploy';
+    const hook = record.hookExitCode !== null ? ` (${hookName} exit status ${record.hookExitCode})` : '';
     io.out(`${c.red('✗')} ${record.app} deployment ${c.bold(record.status)}${hook}${took}`);
     if (record.error) io.out(`  ${record.error.code}: ${record.error.message}`);
     io.out('  The previous release, if any, is still serving. Output: slipway logs ' + record.id);

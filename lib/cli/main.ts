@@ -56,14 +56,34 @@ export const commands: Record<string, CommandEntry> = {
     load: () => import('./commands/config.js'),
   },
   'config:set': {
-    summary: 'Set config vars and restart the live processes (no postdeploy)',
+    summary: 'Set config vars: restart the live processes (no postdeploy), or a new release in heroku mode',
     usage: 'slipway config:set [--app NAME] KEY=VALUE...',
     load: () => import('./commands/config.js'),
   },
   'config:unset': {
-    summary: 'Remove config vars and restart the live processes',
+    summary: 'Remove config vars: restart the live processes, or a new release in heroku mode',
     usage: 'slipway config:unset [--app NAME] KEY...',
     load: () => import('./commands/config.js'),
+  },
+  releases: {
+    summary: 'List releases: number, revision, what made each, status, created at',
+    usage: 'slipway releases [--app NAME] [--json]',
+    load: () => import('./commands/releases.js'),
+  },
+  'releases:output': {
+    summary: "Show a release's release command output (heroku mode)",
+    usage: 'slipway releases:output [RELEASE] [--app NAME] [--json]',
+    load: () => import('./commands/releases.js'),
+  },
+  'releases:retry': {
+    summary: 'Run the release command again on a copy of the latest release (heroku mode)',
+    usage: 'slipway releases:retry [--app NAME] [--json]',
+    load: () => import('./commands/releases.js'),
+  },
+  migrate: {
+    summary: 'Migrate an app from Heroku: config, Procfile, and a report of what behaves differently',
+    usage: 'slipway migrate heroku [dir] [--write] [--force] [--mode postdeploy|heroku] [--app NAME] [--json]',
+    load: () => import('./commands/migrate.js'),
   },
   init: {
     summary: 'Write a commented .slipwayrc.yaml for the app in this directory',
@@ -141,13 +161,17 @@ export async function main(argv: string[]): Promise<number> {
     const { printError } = await import('./print-error.js');
     const { SlipwayError } = await import('../errors.js');
     const { closest } = await import('fastest-levenshtein');
-    const guess = closest(first, Object.keys(commands));
+    const { distance } = await import('fastest-levenshtein');
+    const near = closest(first, Object.keys(commands));
+    const guess = distance(first, near) <= 2 ? near : undefined;
     return printError(
       createIo({ json: argv.includes('--json'), debug: argv.includes('--debug') }),
       new SlipwayError('USAGE', `unknown command "${first}"${guess ? ` — did you mean "${guess}"?` : ''}`),
     );
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
+  // Flags after `--` belong to the command being run (`slipway run -- ls -h`).
+  const own = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+  if (own.includes('--help') || own.includes('-h')) {
     process.stdout.write(`${entry.usage}\n\n${entry.summary}\n`);
     return 0;
   }

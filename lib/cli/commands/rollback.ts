@@ -32,7 +32,8 @@ export const { run } = defineCommand({ ...appOption }, async ({ values, position
   }
   if (!target.artifact.path)
     throw new SlipwayError('RELEASE_NOT_FOUND', `release ${target.release} has no build on disk`);
-  const config = await loadConfig(process.cwd()).catch(() => loadConfig(target.artifact.path!));
+  // The release's own config (its snapshot holds it), as Heroku rolls back to the old slug.
+  const config = await loadConfig(target.artifact.path);
   config.app = app;
   const procfile = await readProcfile(join(target.artifact.path));
   const record = await runDeployment({
