@@ -1,0 +1,95 @@
+import type Docker from 'dockerode';
+import type { DeploymentContext, HookRunResult } from '../../lib/context.js';
+import { SlipwayError } from '../../lib/errors.js';
+import { containerEnv } from '../../lib/runtime-env.js';
+import { hookFailure } from '../process/index.js';
+import { followOutput } from './container-output.js';
+import { containerSpec } from './container-spec.js';
+import { containerName, deploymentLabels } from './labels.js';
+
+export interface OneOffOptions {
+  timeoutMs: number;
+  memoryBytes: number;
+  /** `postdeploy-1`, `release-<n>`: CONTAINER in its env. */
+  container: string;
+}
+
+/** After the container exited, its output gets this long to be read to the end. */
+const OUTPUT_DRAIN_MS = 5000;
+
+async function kill(container: Docker.Container): Promise<void> {
+  await container.kill().catch(() => undefined);
+}
+
+/**
+ * Runs the Procfile's `postdeploy` (or `release`) command in an extra
+ * container of the release image: the app's env and the runtime vars but no
+ * PORT, a hard memory limit, a time limit. Its own container means its file
+ * changes never reach web. Output goes to the deployment's logs; the
+ * container is removed once they are read. Throws on any failure.
+ */
+export async function runOneOff(
+  ctx: DeploymentContext,
+  docker: Docker,
+  type: 'postdeploy' | 'release',
+  options: OneOffOptions,
+): Promise<HookRunResult> {
+  const command = ctx.procfile.processes[type]!;
+  const image = ctx.artifact?.image;
+  if (!image) throw new SlipwayError('NO_RUNTIME', `no image to run ${type} in`);
+  ctx.step(type, 'start', command);
+  ctx.log(type, `$ ${command}`, 'system');
+  const container = await docker.createContainer(
+    containerSpec({
+      name: containerName(ctx, options.container),
+      image,
+      command,
+      env: { ...ctx.env, ...containerEnv(ctx, options.container, options.memoryBytes) },
+      labels: deploymentLabels(ctx, options.container),
+      network: ctx.config.docker.network,
+      memory: options.memoryBytes,
+    }),
+  );
+  // Set by the timer and the abort listener, read after the exit.
+  const end: { reason: HookRunResult['reason'] } = { reason: 'exit' };
+  const started = Date.now();
+  try {
+    const exited = container.wait({ condition: 'next-exit' }).then((r: { StatusCode?: number }) => r.StatusCode ?? -1);
+    exited.catch(() => undefined);
+    await container.start();
+    const output = followOutput(container, (stream, line) => ctx.log(type, line, stream));
+    const timer = setTimeout(() => {
+      end.reason = 'timeout';
+      void kill(container);
+    }, options.timeoutMs);
+    const onAbort = () => {
+      end.reason = 'aborted';
+      void kill(container);
+    };
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    let status: number;
+    try {
+      status = await exited;
+    } finally {
+      clearTimeout(timer);
+      ctx.signal.removeEventListener('abort', onAbort);
+    }
+    const durationMs = Date.now() - started;
+    await Promise.race([output, new Promise((r) => setTimeout(r, OUTPUT_DRAIN_MS).unref())]);
+    const state = (await container.inspect()).State;
+    // Killed by the kernel for the memory limit: Docker says so, whatever status the process got.
+    if (end.reason === 'exit' && state.OOMKilled && status !== 0) end.reason = 'oom';
+    const { reason } = end;
+    const result: HookRunResult = { exitCode: reason === 'timeout' ? -128 : status, reason, durationMs };
+    ctx.hook = result;
+    ctx.log(type, `${type} exited with status ${result.exitCode} (${result.reason}) in ${durationMs} ms`, 'system');
+    if (result.exitCode !== 0) {
+      ctx.step(type, 'failed');
+      throw hookFailure(type, result, { timeout: options.timeoutMs, memory: options.memoryBytes });
+    }
+    ctx.step(type, 'done');
+    return result;
+  } finally {
+    await container.remove({ force: true }).catch(() => undefined);
+  }
+}

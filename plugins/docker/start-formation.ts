@@ -1,0 +1,141 @@
+import type Docker from 'dockerode';
+import { freePort } from '../../lib/agent/ports.js';
+import { waitUntilReady } from '../../lib/agent/readiness.js';
+import type { DeploymentContext, ProcessInstance, StartedFormation } from '../../lib/context.js';
+import { SlipwayError } from '../../lib/errors.js';
+import { containerEnv } from '../../lib/runtime-env.js';
+import { PROCESS_MEMORY } from '../process/formation.js';
+import { followOutput, lastLines } from './container-output.js';
+import { containerSpec } from './container-spec.js';
+import { formationPlan, type PlannedProcess } from './formation-plan.js';
+import { containerName, deploymentLabels } from './labels.js';
+
+interface Started {
+  plan: PlannedProcess;
+  container: Docker.Container;
+  port?: number;
+  /** Resolves with the exit status when the container exits. */
+  exited: Promise<number>;
+  /** Stops waiting for the exit and following the output once the container is ready. */
+  release: AbortController;
+}
+
+function image(ctx: DeploymentContext): string {
+  const tag = ctx.artifact?.image;
+  if (!tag) throw new SlipwayError('NO_RUNTIME', 'no image to start containers from');
+  return tag;
+}
+
+async function startOne(ctx: DeploymentContext, docker: Docker, plan: PlannedProcess, tag: string): Promise<Started> {
+  const port = plan.web ? await freePort() : undefined;
+  const env: Record<string, string> = { ...ctx.env, ...containerEnv(ctx, plan.name, PROCESS_MEMORY) };
+  if (port !== undefined) env.PORT = String(port);
+  const container = await docker.createContainer(
+    containerSpec({
+      name: containerName(ctx, plan.name),
+      image: tag,
+      command: plan.command,
+      env,
+      labels: deploymentLabels(ctx, plan.name),
+      network: ctx.config.docker.network,
+      port,
+    }),
+  );
+  const release = new AbortController();
+  // Waiting for the next exit is set up before the start, so an instant crash is never missed.
+  // Once the wait is released (ready) or fails, `exited` never settles: readiness must not see an exit.
+  const exited = container.wait({ condition: 'next-exit', abortSignal: release.signal }).then(
+    (r: { StatusCode?: number }) => r.StatusCode ?? -1,
+    () => new Promise<number>(() => {}),
+  );
+  await container.start();
+  void followOutput(
+    container,
+    (stream, line) => ctx.log('start', `${plan.name}: ${line}`, stream),
+    release.signal,
+  ).catch(() => undefined);
+  return { plan, container, port, exited, release };
+}
+
+async function failure(ctx: DeploymentContext, s: Started, state: string, exitCode?: number): Promise<SlipwayError> {
+  const last = (await lastLines(s.container)).slice(-10);
+  const tail = last.length ? ` — last output: ${last.join(' ⏎ ')}` : '';
+  const data = { process: s.plan.name, lastLines: last };
+  if (state === 'exited') {
+    return new SlipwayError(
+      'START_CRASHED',
+      `${s.plan.name} exited with status ${exitCode ?? '?'} before it was ready${tail}`,
+      {
+        data,
+      },
+    );
+  }
+  const what =
+    state === 'unhealthy'
+      ? `did not answer 2xx/3xx on ${ctx.config.healthcheck?.path}`
+      : `did not accept connections on $PORT (${s.port})`;
+  return new SlipwayError(
+    'START_TIMEOUT',
+    `${s.plan.name} ${what} within ${Math.round(ctx.config.start.timeout / 1000)}s${tail}`,
+    { data },
+  );
+}
+
+/**
+ * Starts one container per formation process from the release image, not
+ * routed yet, and waits until every web container accepts connections on
+ * its $PORT (and answers the health check). A container that exits first is
+ * START_CRASHED, one that is not ready in `start.timeout` START_TIMEOUT; the
+ * `failed` hook then removes what was started.
+ */
+export async function startFormation(ctx: DeploymentContext, docker: Docker): Promise<StartedFormation> {
+  const tag = image(ctx);
+  const config = (await docker.getImage(tag).inspect()).Config;
+  const plan = formationPlan(
+    ctx.procfile,
+    ctx.config.formation,
+    Boolean(config?.Cmd?.length || config?.Entrypoint?.length),
+  );
+  const deadline = Date.now() + ctx.config.start.timeout;
+  const started: Started[] = [];
+  try {
+    for (const p of plan) started.push(await startOne(ctx, docker, p, tag));
+    const healthcheck = ctx.config.healthcheck
+      ? { path: ctx.config.healthcheck.path, timeoutMs: ctx.config.healthcheck.timeout }
+      : undefined;
+    const states = await Promise.all(
+      started.map(async (s) => {
+        if (s.port === undefined) return 'ready';
+        return waitUntilReady({ port: s.port, host: '127.0.0.1', deadline, exited: s.exited, healthcheck });
+      }),
+    );
+    for (const [i, s] of started.entries()) {
+      let state: string = states[i]!;
+      // Non-web containers only need to still be running once web is ready.
+      if (s.port === undefined) {
+        const info = await s.container.inspect();
+        if (!info.State.Running) state = 'exited';
+      }
+      if (state !== 'ready') {
+        const code = state === 'exited' ? (await s.container.inspect()).State.ExitCode : undefined;
+        throw await failure(ctx, s, state, code);
+      }
+    }
+  } finally {
+    for (const s of started) s.release.abort();
+  }
+  const processes: ProcessInstance[] = started.map((s) => ({
+    type: s.plan.type,
+    index: s.plan.index,
+    name: s.plan.name,
+    id: s.container.id,
+    ...(s.port !== undefined ? { port: s.port } : {}),
+  }));
+  for (const p of processes) {
+    ctx.log('start', `${p.name} ready${p.port ? ` on port ${p.port}` : ''} (container ${p.id.slice(0, 12)})`, 'system');
+  }
+  return {
+    processes,
+    upstreams: started.filter((s) => s.port !== undefined).map((s) => ({ host: '127.0.0.1', port: s.port! })),
+  };
+}
