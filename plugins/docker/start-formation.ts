@@ -16,6 +16,8 @@ interface Started {
   port?: number;
   /** Resolves with the exit status when the container exits. */
   exited: Promise<number>;
+  /** `start.timeout` counts from the container's start, not from the image pull or create. */
+  deadline: number;
   /** Stops waiting for the exit and following the output once the container is ready. */
   release: AbortController;
 }
@@ -49,12 +51,13 @@ async function startOne(ctx: DeploymentContext, docker: Docker, plan: PlannedPro
     () => new Promise<number>(() => {}),
   );
   await container.start();
+  const deadline = Date.now() + ctx.config.start.timeout;
   void followOutput(
     container,
     (stream, line) => ctx.log('start', `${plan.name}: ${line}`, stream),
     release.signal,
   ).catch(() => undefined);
-  return { plan, container, port, exited, release };
+  return { plan, container, port, exited, release, deadline };
 }
 
 async function failure(ctx: DeploymentContext, s: Started, state: string, exitCode?: number): Promise<SlipwayError> {
@@ -96,7 +99,6 @@ export async function startFormation(ctx: DeploymentContext, docker: Docker): Pr
     ctx.config.formation,
     Boolean(config?.Cmd?.length || config?.Entrypoint?.length),
   );
-  const deadline = Date.now() + ctx.config.start.timeout;
   const started: Started[] = [];
   try {
     for (const p of plan) started.push(await startOne(ctx, docker, p, tag));
@@ -106,7 +108,7 @@ export async function startFormation(ctx: DeploymentContext, docker: Docker): Pr
     const states = await Promise.all(
       started.map(async (s) => {
         if (s.port === undefined) return 'ready';
-        return waitUntilReady({ port: s.port, host: '127.0.0.1', deadline, exited: s.exited, healthcheck });
+        return waitUntilReady({ port: s.port, host: '127.0.0.1', deadline: s.deadline, exited: s.exited, healthcheck });
       }),
     );
     for (const [i, s] of started.entries()) {
