@@ -1,14 +1,17 @@
 #!/usr/bin/env node
 // Router throughput and latency against nginx, same machine, same upstream.
 //
-//   node bench/router.mjs [--duration 5] [--connections 50] [--threads 2] [--rounds 1]
+//   node bench/router.mjs [--duration 5] [--connections 50] [--threads 2] [--rounds 1] [--nginx-workers auto]
 //
 // Starts a tiny node:http upstream (its own process), nginx as a keep-alive
 // reverse proxy to it (own temporary prefix and config, `daemon off`), and the
 // slipway router in this process; then runs wrk against the upstream directly,
-// nginx and the router, one after the other. Prints requests/s, p99 and the
-// router/nginx ratio. Loopback only; every process it starts is stopped by pid.
-// Uses dist/lib/agent/router.js when built (npm run build), else the TypeScript source through tsx.
+// nginx and the router, one after the other, after a 1 s warm-up of each.
+// Prints requests/s and p99 per run, then the router/nginx ratio paired per
+// round (on a shared machine, use several rounds). Loopback only; every
+// process it starts is stopped by pid, and the whole run is bounded in time.
+// Uses dist/lib/agent/router.js when it is newer than the sources (npm run
+// build), else the TypeScript source through tsx.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
