@@ -124,6 +124,8 @@ export interface OpenedDeployment {
   live: LiveRelease | null;
   /** True when no deployment of this app ever succeeded. */
   firstDeploy: boolean;
+  /** The app's stable id (HEROKU_APP_ID in heroku mode); absent from control planes that keep none. */
+  appId?: string;
 }
 
 export interface FinishRecord {
@@ -171,6 +173,8 @@ export interface DeploymentContext {
   readonly port: number;
   readonly live: LiveRelease | null;
   readonly firstDeploy: boolean;
+  /** The app's stable id, when the control plane keeps one. */
+  readonly appId?: string;
   /** Rollback: the release whose artifact is reused. */
   readonly sourceRelease: number | null;
   readonly startedAt: Date;

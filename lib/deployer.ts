@@ -220,6 +220,7 @@ export class Deployer implements PluginHost {
       port: opened.port,
       live: opened.live,
       firstDeploy: opened.firstDeploy,
+      appId: opened.appId,
       sourceRelease: this.#options.sourceRelease ?? null,
       startedAt: new Date(),
       signal,

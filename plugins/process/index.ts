@@ -147,6 +147,67 @@ export async function runOneOff(
   return result;
 }
 
+/** A first-deploy script may seed a database: give it the postdeploy limits, and its tap time to use them. */
+const FIRST_DEPLOY_TAP_TIMEOUT_MS = 61 * 60_000;
+
+/**
+ * `scripts.first-deploy`: after the switch of the app's first successful
+ * deployment, and of every later one until a run succeeded. The app is
+ * already live, so a failure is a warning and the script runs again next time.
+ */
+async function firstDeploy(ctx: DeploymentContext): Promise<void> {
+  const command = ctx.config.scripts['first-deploy'];
+  const path = ctx.artifact?.path;
+  if (!command || !path) return;
+  const agent = agentOf(ctx);
+  const state = await agent.firstDeployState(ctx.app);
+  // An app that was live before the script was added never had a first deployment to run it after.
+  if (state.succeededAt || (!ctx.firstDeploy && state.attempts === 0)) return;
+  const container = 'first-deploy-1';
+  const memoryBytes = ctx.config.postdeploy.memory;
+  const timeoutMs = Math.min(ctx.config.postdeploy.timeout, FIRST_DEPLOY_TAP_TIMEOUT_MS - 60_000);
+  ctx.step('first-deploy', 'start', command);
+  ctx.log('first-deploy', `$ ${command}`, 'system');
+  const exit = await agent.oneOff(
+    ctx.id,
+    {
+      name: container,
+      command,
+      copyFrom: path,
+      appEnv: { ...ctx.config.env },
+      runtimeEnv: containerEnv(ctx, container, memoryBytes),
+      timeoutMs,
+      memoryBytes,
+      graceMs: Math.min(ctx.config.stop.grace, 10_000),
+      phase: 'first-deploy',
+      store: true,
+    },
+    (m) => {
+      if (m.type === 'log') ctx.log('first-deploy', m.line, m.stream, { stored: true });
+    },
+    ctx.signal,
+  );
+  // Not ctx.hook: that is the gate's result, and the deployment record reports it.
+  await agent.recordFirstDeploy(ctx.app, { deploymentId: ctx.id, exitCode: exit.exitCode });
+  ctx.log(
+    'first-deploy',
+    `first-deploy exited with status ${exit.exitCode} (${exit.reason}) in ${exit.durationMs} ms`,
+    'system',
+  );
+  if (exit.exitCode === 0) {
+    ctx.step('first-deploy', 'done');
+    return;
+  }
+  ctx.step('first-deploy', 'failed');
+  const failure = hookFailure('first-deploy', { ...exit }, { timeout: timeoutMs, memory: memoryBytes });
+  ctx.warn({
+    hook: 'succeeded',
+    plugin: PLUGIN_NAME,
+    code: failure.code,
+    message: `${failure.message}; the new release is live anyway, and the script runs again at the next deployment`,
+  });
+}
+
 /** The embedded default runtime: releases are directories, processes are local, the agent supervises them. */
 export class ProcessRuntime implements Plugin {
   readonly name = PLUGIN_NAME;
@@ -194,6 +255,10 @@ export class ProcessRuntime implements Plugin {
         memoryBytes: ctx.config.postdeploy.memory,
         container: `release-${ctx.release}`,
       });
+    });
+
+    deployer.hooks.succeeded.tapPromise({ ...tap, timeout: FIRST_DEPLOY_TAP_TIMEOUT_MS }, async (ctx) => {
+      if (mine(ctx)) await firstDeploy(ctx);
     });
 
     deployer.hooks.retire.tapPromise(tap, async (ctx) => {

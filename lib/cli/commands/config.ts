@@ -1,13 +1,19 @@
+import { redeploy } from '../../../compat/heroku/redeploy.js';
+import { appHistory, liveSource } from '../../../compat/heroku/release-source.js';
+import type { AgentClient } from '../../agent/client.js';
 import { SlipwayError } from '../../errors.js';
 import { MASK } from '../../mask.js';
 import { agent, resolveApp } from '../app.js';
 import { appOption } from '../args.js';
 import { defineCommand } from '../command.js';
+import type { Io } from '../io.js';
 
 const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-function changesFrom(command: string, args: string[]): Record<string, string | null> {
-  const changes: Record<string, string | null> = {};
+type Changes = Record<string, string | null>;
+
+function changesFrom(command: string, args: string[]): Changes {
+  const changes: Changes = {};
   for (const arg of args) {
     if (command === 'config:set') {
       const eq = arg.indexOf('=');
@@ -24,27 +30,15 @@ function changesFrom(command: string, args: string[]): Record<string, string | n
   return changes;
 }
 
-export const { run } = defineCommand({ ...appOption, reveal: { type: 'boolean' } }, async (args, io) => {
-  const app = await resolveApp(args.values.app);
-  const client = await agent();
-  if (args.command === 'config') {
-    const vars = await client.call<Record<string, string>>('GET', `/apps/${encodeURIComponent(app)}/config`);
-    const shown = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, args.values.reveal ? v : MASK]));
-    if (io.json) io.data(shown);
-    else if (Object.keys(shown).length === 0) io.out(`${app} has no config vars`);
-    else for (const [k, v] of Object.entries(shown)) io.out(`${k}=${v}`);
-    return 0;
-  }
-  const changes = changesFrom(args.command, args.positionals);
-  const result = await client.call<{ vars: Record<string, string>; restarted: boolean }>(
-    'POST',
-    `/apps/${encodeURIComponent(app)}/config`,
-    { changes },
-  );
+const path = (app: string, rest: string) => `/apps/${encodeURIComponent(app)}/${rest}`;
+
+/** Default mode (Scalingo): store, restart the live processes with the new env; postdeploy does not run. */
+async function setAndRestart(client: AgentClient, app: string, command: string, changes: Changes, io: Io) {
+  const result = await client.call<{ restarted: boolean }>('POST', path(app, 'config'), { changes });
   const keys = Object.keys(changes);
   if (io.json) io.data({ app, changed: keys, restarted: result.restarted });
   else {
-    io.out(`${args.command === 'config:set' ? 'Set' : 'Unset'} ${keys.join(', ')} on ${app}`);
+    io.out(`${command === 'config:set' ? 'Set' : 'Unset'} ${keys.join(', ')} on ${app}`);
     io.out(
       result.restarted
         ? 'Live processes restarted with the new env.'
@@ -52,4 +46,62 @@ export const { run } = defineCommand({ ...appOption, reveal: { type: 'boolean' }
     );
   }
   return 0;
+}
+
+/**
+ * Heroku mode: a config change is a new release. The vars are stored first
+ * (the release command must see them), then the live build is deployed again
+ * as a `config` release: release command, new processes, switch. If that
+ * fails, the previous values are put back, so processes of the serving
+ * release — even one restarted after a crash — keep the env it was made with.
+ */
+async function setAsRelease(
+  client: AgentClient,
+  app: string,
+  command: string,
+  changes: Changes,
+  io: Io,
+): Promise<number | null> {
+  const history = await appHistory(client, app);
+  const live = await liveSource(client, app, history);
+  if (live?.mode !== 'heroku') return null;
+  const before = await client.call<Record<string, string>>('GET', path(app, 'config'));
+  await client.call('POST', path(app, 'config/store'), { changes });
+  const keys = Object.keys(changes);
+  if (!io.json) {
+    io.out(
+      `${command === 'config:set' ? 'Setting' : 'Unsetting'} ${keys.join(', ')} on ${app}: new release (heroku mode)`,
+    );
+  }
+  const record = await redeploy({ client, app, source: live, kind: 'config', io });
+  if (record.status === 'success') {
+    if (io.json) io.data({ app, changed: keys, restarted: true, release: record.release, deployment: record });
+    return 0;
+  }
+  const restore: Changes = Object.fromEntries(keys.map((k) => [k, k in before ? before[k]! : null]));
+  await client.call('POST', path(app, 'config/store'), { changes: restore });
+  if (io.json)
+    io.data({ app, changed: [], restored: keys, restarted: false, release: record.release, deployment: record });
+  else
+    io.out(
+      `Config not changed: release ${record.release} failed, so ${keys.join(', ')} went back to the values before.`,
+    );
+  return 1;
+}
+
+export const { run } = defineCommand({ ...appOption, reveal: { type: 'boolean' } }, async (args, io) => {
+  const app = await resolveApp(args.values.app);
+  const client = await agent();
+  if (args.command === 'config') {
+    const vars = await client.call<Record<string, string>>('GET', path(app, 'config'));
+    const shown = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, args.values.reveal ? v : MASK]));
+    if (io.json) io.data(shown);
+    else if (Object.keys(shown).length === 0) io.out(`${app} has no config vars`);
+    else for (const [k, v] of Object.entries(shown)) io.out(`${k}=${v}`);
+    return 0;
+  }
+  const changes = changesFrom(args.command, args.positionals);
+  // The mode is the serving release's: it is what the app runs under, whatever directory this runs in.
+  const released = await setAsRelease(client, app, args.command, changes, io);
+  return released ?? setAndRestart(client, app, args.command, changes, io);
 });

@@ -1,0 +1,54 @@
+import type { AgentClient } from '../../lib/agent/client.js';
+import type { Io } from '../../lib/cli/io.js';
+import { runDeployment } from '../../lib/cli/run-deployment.js';
+import { loadConfig } from '../../lib/config.js';
+import type { DeploymentKind, DeploymentRecord } from '../../lib/context.js';
+import { SlipwayError } from '../../lib/errors.js';
+import { readProcfile } from '../../lib/procfile.js';
+import type { ResolvedConfig } from '../../lib/types.js';
+import type { ReleaseSource } from './release-source.js';
+
+/**
+ * The config a release was deployed with: the copy inside its build (what
+ * actually ran), else the current directory's when it configures this app.
+ */
+async function configOf(app: string, source: ReleaseSource): Promise<ResolvedConfig> {
+  const fromBuild = source.dir ? await loadConfig(source.dir).catch(() => undefined) : undefined;
+  if (fromBuild?.file) return fromBuild;
+  const here = await loadConfig(process.cwd()).catch(() => undefined);
+  if (here && here.app === app) return here;
+  if (fromBuild) return fromBuild;
+  throw new SlipwayError(
+    'USAGE',
+    `cannot find the config of ${app} release ${source.release}; run this in the app's directory`,
+  );
+}
+
+/**
+ * A new release made from an existing one without a new build — a config
+ * change or a retry: same build, same revision, same mode, so in heroku
+ * mode its release command runs again, with the app's current config vars.
+ */
+export async function redeploy(options: {
+  client: AgentClient;
+  app: string;
+  source: ReleaseSource;
+  kind: Extract<DeploymentKind, 'config' | 'retry'>;
+  io: Io;
+}): Promise<DeploymentRecord> {
+  const { app, source } = options;
+  const config = await configOf(app, source);
+  config.app = app;
+  config.mode = source.mode;
+  const procfile = await readProcfile(source.dir ?? config.dir);
+  return runDeployment({
+    config,
+    procfile,
+    version: source.version,
+    kind: options.kind,
+    // The build to reuse: a runtime finds a build by the release that made it.
+    sourceRelease: source.build,
+    wait: true,
+    io: options.io,
+  });
+}
