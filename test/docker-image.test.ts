@@ -1,7 +1,7 @@
 // Docker runtime: a prebuilt image (`docker.image`), what the build sends and passes
 // (.dockerignore, no .git, SOURCE_VERSION), build failures, release images kept
 // (`docker.keepImages`), rollbacks reusing a release's image, Heroku's release container.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -10,7 +10,7 @@ import { Deployer } from '../lib/deployer.js';
 import dockerRuntime from '../plugins/docker/index.js';
 import { imagesToPrune } from '../plugins/docker/prune-images.js';
 import { APP_DOCKERFILE, DockerE2E, docker, ensureBaseImages, runEngineTests } from './support/docker.js';
-import { get } from './support/e2e.js';
+import { get, root } from './support/e2e.js';
 import { MemoryControl } from './support/memory-control.js';
 
 const e2e = new DockerE2E();
@@ -128,6 +128,22 @@ engineTest('heroku mode: the release command runs in its own container before th
   const ready = lines.findIndex((l) => /^start web-1 ready/.test(l));
   assert.ok(release >= 0 && ready > release, lines.join('\n'));
   assert.is((await get(port)).body, 'h1');
+});
+
+engineTest('examples/hello deploys with runtime: docker from its own Dockerfile', async () => {
+  const { dir, port, app } = await e2e.dockerApp('hello', '');
+  rmSync(dir, { recursive: true, force: true });
+  cpSync(join(root, 'examples', 'hello'), dir, { recursive: true });
+  // The example's own config, with this test's name and port and the Docker runtime.
+  writeFileSync(join(dir, '.slipwayrc.yaml'), `app: ${app}\nport: ${port}\nruntime: docker\n`);
+  const { code, events, stderr } = await e2e.deploy(dir, ['--revision', 'hello1']);
+  assert.is(code, 0, stderr);
+  assert.ok(
+    events.some(
+      (e) => e.type === 'log' && e.phase === 'postdeploy' && e.line.includes(`postdeploy for ${app} at hello1`),
+    ),
+  );
+  assert.is((await get(port)).body, `hello from ${app} hello1 (web-1)\n`);
 });
 
 test.run();
