@@ -33,6 +33,11 @@ export function shellJoin(argv: string[]): string {
 
 type Path = (string | number)[];
 
+/** `web:` with nothing after it: reported where its key is, since there is no value to point at. */
+class Empty {
+  constructor(readonly key: Node) {}
+}
+
 export function parseHerokuYml(text: string, file = HEROKU_YML): { herokuYml?: HerokuYml; problems: InputProblem[] } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
@@ -61,7 +66,8 @@ export function parseHerokuYml(text: string, file = HEROKU_YML): { herokuYml?: H
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
   }
-  function at(node: unknown) {
+  function at(node: unknown): { line: number; column: number } {
+    if (node instanceof Empty) return at(node.key);
     return pos((node as Node | null)?.range?.[0] ?? 0);
   }
   const src = (node: unknown) => formatSource({ file, ...at(node) });
@@ -75,7 +81,10 @@ export function parseHerokuYml(text: string, file = HEROKU_YML): { herokuYml?: H
       problem(node, `${name(path)} must be a mapping`);
       return [];
     }
-    return node.items.map((p) => [String(isScalar(p.key) ? p.key.value : p.key), p.key as Node, p.value]);
+    return node.items.map((p) => {
+      const empty = p.value === null || (isScalar(p.value) && p.value.value === null);
+      return [String(isScalar(p.key) ? p.key.value : p.key), p.key as Node, empty ? new Empty(p.key as Node) : p.value];
+    });
   };
   const scalarText = (node: unknown, path: Path): string | undefined => {
     if (
@@ -108,9 +117,9 @@ export function parseHerokuYml(text: string, file = HEROKU_YML): { herokuYml?: H
   return { herokuYml: out, problems };
 
   function readBuild(node: unknown, keyNode: Node) {
-    for (const [k, kn, v] of entries(node ?? keyNode, ['build'])) {
+    for (const [k, kn, v] of entries(node, ['build'])) {
       if (k === 'docker') {
-        for (const [type, tn, path] of entries(v ?? kn, ['build', 'docker'])) {
+        for (const [type, tn, path] of entries(v, ['build', 'docker'])) {
           const p = scalarText(path, ['build', 'docker', type]);
           if (p) out.dockerfiles.push({ type, path: p, source: src(tn) });
         }
@@ -125,9 +134,9 @@ export function parseHerokuYml(text: string, file = HEROKU_YML): { herokuYml?: H
   function readRelease(node: unknown, keyNode: Node) {
     let command: string | undefined;
     let image: string | undefined;
-    for (const [k, kn, v] of entries(node ?? keyNode, ['release'])) {
-      if (k === 'command') command = commandOf(v ?? kn, ['release', 'command']);
-      else if (k === 'image') image = scalarText(v ?? kn, ['release', 'image']);
+    for (const [k, kn, v] of entries(node, ['release'])) {
+      if (k === 'command') command = commandOf(v, ['release', 'command']);
+      else if (k === 'image') image = scalarText(v, ['release', 'image']);
       else notCarried(kn, ['release', k], 'not a heroku.yml release setting (command, image)');
     }
     if (command) out.release = { command, ...(image ? { image } : {}), source: src(keyNode) };
@@ -142,13 +151,13 @@ export function parseHerokuYml(text: string, file = HEROKU_YML): { herokuYml?: H
         let command: string | undefined;
         let image: string | undefined;
         for (const [k, kn, fv] of entries(v, ['run', type])) {
-          if (k === 'command') command = commandOf(fv ?? kn, ['run', type, 'command']);
-          else if (k === 'image') image = scalarText(fv ?? kn, ['run', type, 'image']);
+          if (k === 'command') command = commandOf(fv, ['run', type, 'command']);
+          else if (k === 'image') image = scalarText(fv, ['run', type, 'image']);
           else notCarried(kn, ['run', type, k], 'not a heroku.yml process setting (command, image)');
         }
         out.run.push({ type, ...(command ? { command } : {}), ...(image ? { image } : {}), source: src(tn) });
       } else {
-        const command = commandOf(v ?? tn, ['run', type]);
+        const command = commandOf(v, ['run', type]);
         if (command) out.run.push({ type, command, source: src(tn) });
       }
     }
@@ -157,7 +166,7 @@ export function parseHerokuYml(text: string, file = HEROKU_YML): { herokuYml?: H
   function readSetup(node: unknown) {
     for (const [k, kn, v] of entries(node, ['setup'])) {
       if (k === 'config') {
-        for (const [key, keyN, value] of entries(v ?? kn, ['setup', 'config'])) {
+        for (const [key, keyN, value] of entries(v, ['setup', 'config'])) {
           // Keep numbers as written: `1.10` is a version, not 1.1.
           const text =
             isScalar(value) && value.value !== null
@@ -165,7 +174,7 @@ export function parseHerokuYml(text: string, file = HEROKU_YML): { herokuYml?: H
                 ? value.value
                 : (value.source ?? String(value.value))
               : undefined;
-          if (text === undefined) problem(value ?? keyN, `setup.config.${key} must be a value`);
+          if (text === undefined) problem(value, `setup.config.${key} must be a value`);
           else out.setupConfig.push({ key, value: text, source: src(keyN) });
         }
       } else if (k === 'addons') {

@@ -34,7 +34,8 @@ export function parseJson(text: string): JsonSource {
   const positions = new Map<string, Position>();
   let i = text.startsWith('\uFEFF') ? 1 : 0;
   let line = 1;
-  let lineStart = 0;
+  // A byte order mark is no column: editors do not show it.
+  let lineStart = i;
 
   const here = (): Position => ({ line, column: i - lineStart + 1 });
   const fail = (message: string, at: Position = here()): never => {
