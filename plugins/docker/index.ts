@@ -9,10 +9,18 @@ import { engineClient, ensureEngine } from './engine.js';
 import { type DockerRuntimeOptions, optionsSchema } from './options.js';
 import { recoverContainers } from './recover-containers.js';
 import { retireRelease } from './retire-release.js';
-import { runOneOff } from './run-one-off.js';
+import { createOneOff, type OneOffOptions, runOneOff } from './run-one-off.js';
 import { startFormation } from './start-formation.js';
 
 export const PLUGIN_NAME = 'docker';
+
+function postdeployOptions(ctx: DeploymentContext): OneOffOptions {
+  return {
+    timeoutMs: ctx.config.postdeploy.timeout,
+    memoryBytes: ctx.config.postdeploy.memory,
+    container: 'postdeploy-1',
+  };
+}
 
 /** New containers of a failed deployment never served: a short stop is enough. */
 const FAILED_STOP_MS = 5000;
@@ -29,6 +37,10 @@ export class DockerRuntime implements Plugin {
   #docker: Docker | undefined;
   /** The Engine answered this deployment's ping: cleanup on failure can talk to it. */
   #reachable = false;
+  /** The postdeploy container, created while the formation starts. */
+  #hook: Promise<Docker.Container> | undefined;
+  /** Container removals still running. */
+  readonly #removals: Promise<unknown>[] = [];
 
   constructor(options: DockerRuntimeOptions = {}) {
     this.#host = options.host;
@@ -61,27 +73,22 @@ export class DockerRuntime implements Plugin {
       });
     });
 
-    deployer.hooks.startContainers.tapPromise(tap, async (ctx) =>
-      mine(ctx) ? startFormation(ctx, this.#engine) : undefined,
-    );
+    deployer.hooks.startContainers.tapPromise(tap, async (ctx) => {
+      if (!mine(ctx)) return undefined;
+      // The hook's container is created while web starts: creating it costs nothing on the way to the switch.
+      if (ctx.procfile.processes.postdeploy) {
+        this.#hook = createOneOff(ctx, this.#engine, 'postdeploy', postdeployOptions(ctx));
+        this.#hook.catch(() => undefined);
+      }
+      return startFormation(ctx, this.#engine);
+    });
 
     deployer.hooks.postdeploy.tapPromise(tap, async (ctx) => {
       if (!mine(ctx) || !ctx.procfile.processes.postdeploy) return;
-      await runOneOff(ctx, this.#engine, 'postdeploy', {
-        timeoutMs: ctx.config.postdeploy.timeout,
-        memoryBytes: ctx.config.postdeploy.memory,
-        container: 'postdeploy-1',
+      await runOneOff(ctx, this.#engine, 'postdeploy', postdeployOptions(ctx), {
+        created: this.#hook,
+        removals: this.#removals,
       });
-    });
-
-    // Just before the switch the new containers become the app: from now on the Engine restarts them.
-    deployer.hooks.routeSwitch.tapPromise({ name: PLUGIN_NAME, stage: STAGE.BEFORE_RUNTIME }, async (ctx) => {
-      if (!mine(ctx)) return;
-      await Promise.all(
-        (ctx.formation?.processes ?? []).map((p) =>
-          this.#engine.getContainer(p.id).update({ RestartPolicy: { Name: 'unless-stopped' } }),
-        ),
-      );
     });
 
     deployer.hooks.retire.tapPromise(tap, async (ctx) => {
@@ -90,9 +97,16 @@ export class DockerRuntime implements Plugin {
 
     deployer.hooks.failed.tapPromise(tap, async (ctx) => {
       if (!mine(ctx) || !this.#reachable) return;
+      // A hook container still being created would escape the listing below.
+      await this.#hook?.catch(() => undefined);
       const created = ofDeployment(await appContainers(ctx, this.#engine), ctx.id);
       await removeContainers(this.#engine, created, FAILED_STOP_MS);
       if (created.length) ctx.log('system', `removed the deployment's ${created.length} new container(s)`, 'system');
+    });
+
+    // The hook container is removed while the deployment goes on; the deployment ends once it is gone.
+    deployer.hooks.done.tapPromise(tap, async (ctx) => {
+      if (mine(ctx)) await Promise.all(this.#removals);
     });
   }
 }

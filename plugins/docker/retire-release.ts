@@ -4,17 +4,33 @@ import type { DeploymentContext } from '../../lib/context.js';
 import { appContainers, displayName, ofDeployment, removeContainers } from './app-containers.js';
 import { pruneImages } from './prune-images.js';
 
+/** The new containers serve now: the Engine restarts them from here on (after a crash, after a reboot). */
+function keepRunning(ctx: DeploymentContext, docker: Docker): Promise<unknown> {
+  return Promise.all(
+    (ctx.formation?.processes ?? []).map((p) =>
+      docker.getContainer(p.id).update({ RestartPolicy: { Name: 'unless-stopped' } }),
+    ),
+  );
+}
+
+async function drain(ctx: DeploymentContext, grace: number): Promise<boolean> {
+  if (!(ctx.control instanceof AgentClient)) return true;
+  return (await ctx.control.retire(ctx.id, grace)).drained;
+}
+
 /**
- * After the switch: the router drains the previous release's upstreams (in
- * the agent), then its containers get SIGTERM, SIGKILL after the grace
- * period, and are removed; old release images are pruned last.
+ * After the switch: the new containers get their restart policy; the router
+ * drains the previous release's upstreams (in the agent), then its
+ * containers get SIGTERM, SIGKILL after the grace period, and are removed;
+ * old release images are pruned last.
  */
 export async function retireRelease(ctx: DeploymentContext, docker: Docker): Promise<void> {
   const grace = ctx.config.stop.grace;
+  const policy = keepRunning(ctx, docker);
+  policy.catch(() => undefined);
   if (ctx.live) {
-    let drained = true;
-    if (ctx.control instanceof AgentClient) drained = (await ctx.control.retire(ctx.id, grace)).drained;
-    const previous = ofDeployment(await appContainers(ctx, docker), ctx.live.deploymentId);
+    const [drained, containers] = await Promise.all([drain(ctx, grace), appContainers(ctx, docker)]);
+    const previous = ofDeployment(containers, ctx.live.deploymentId);
     await removeContainers(docker, previous, grace);
     const names = previous.map(displayName).join(', ');
     ctx.log(
@@ -24,4 +40,5 @@ export async function retireRelease(ctx: DeploymentContext, docker: Docker): Pro
     );
   }
   await pruneImages(ctx, docker);
+  await policy;
 }

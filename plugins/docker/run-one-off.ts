@@ -21,6 +21,35 @@ async function kill(container: Docker.Container): Promise<void> {
   await container.kill().catch(() => undefined);
 }
 
+/** The one-off's container, created (not started): the runtime may make it while web starts. */
+export function createOneOff(
+  ctx: DeploymentContext,
+  docker: Docker,
+  type: 'postdeploy' | 'release',
+  options: OneOffOptions,
+): Promise<Docker.Container> {
+  const image = ctx.artifact?.image;
+  if (!image) return Promise.reject(new SlipwayError('NO_RUNTIME', `no image to run ${type} in`));
+  return docker.createContainer(
+    containerSpec({
+      name: containerName(ctx, options.container),
+      image,
+      command: ctx.procfile.processes[type]!,
+      env: { ...ctx.env, ...containerEnv(ctx, options.container, options.memoryBytes) },
+      labels: deploymentLabels(ctx, options.container),
+      network: ctx.config.docker.network,
+      memory: options.memoryBytes,
+    }),
+  );
+}
+
+export interface OneOffRun {
+  /** The container made beforehand by createOneOff; made now when absent. */
+  created?: Promise<Docker.Container>;
+  /** Receives the container's removal instead of waiting for it (the runtime awaits it before the deployment ends). */
+  removals?: Promise<unknown>[];
+}
+
 /**
  * Runs the Procfile's `postdeploy` (or `release`) command in an extra
  * container of the release image: the app's env and the runtime vars but no
@@ -33,23 +62,12 @@ export async function runOneOff(
   docker: Docker,
   type: 'postdeploy' | 'release',
   options: OneOffOptions,
+  run: OneOffRun = {},
 ): Promise<HookRunResult> {
   const command = ctx.procfile.processes[type]!;
-  const image = ctx.artifact?.image;
-  if (!image) throw new SlipwayError('NO_RUNTIME', `no image to run ${type} in`);
   ctx.step(type, 'start', command);
   ctx.log(type, `$ ${command}`, 'system');
-  const container = await docker.createContainer(
-    containerSpec({
-      name: containerName(ctx, options.container),
-      image,
-      command,
-      env: { ...ctx.env, ...containerEnv(ctx, options.container, options.memoryBytes) },
-      labels: deploymentLabels(ctx, options.container),
-      network: ctx.config.docker.network,
-      memory: options.memoryBytes,
-    }),
-  );
+  const container = await (run.created ?? createOneOff(ctx, docker, type, options));
   // Set by the timer and the abort listener, read after the exit.
   const end: { reason: HookRunResult['reason'] } = { reason: 'exit' };
   const started = Date.now();
@@ -90,6 +108,8 @@ export async function runOneOff(
     ctx.step(type, 'done');
     return result;
   } finally {
-    await container.remove({ force: true }).catch(() => undefined);
+    const removal = container.remove({ force: true }).catch(() => undefined);
+    if (run.removals) run.removals.push(removal);
+    else await removal;
   }
 }

@@ -28,6 +28,13 @@ function image(ctx: DeploymentContext): string {
   return tag;
 }
 
+/** Whether the image can serve on its own (CMD or ENTRYPOINT); only asked when the Procfile has no web. */
+async function imageHasCommand(ctx: DeploymentContext, docker: Docker, tag: string): Promise<boolean> {
+  if (ctx.procfile.processes.web) return true;
+  const config = (await docker.getImage(tag).inspect()).Config;
+  return Boolean(config?.Cmd?.length || config?.Entrypoint?.length);
+}
+
 async function startOne(ctx: DeploymentContext, docker: Docker, plan: PlannedProcess, tag: string): Promise<Started> {
   const port = plan.web ? await freePort() : undefined;
   const env: Record<string, string> = { ...ctx.env, ...containerEnv(ctx, plan.name, PROCESS_MEMORY) };
@@ -93,12 +100,7 @@ async function failure(ctx: DeploymentContext, s: Started, state: string, exitCo
  */
 export async function startFormation(ctx: DeploymentContext, docker: Docker): Promise<StartedFormation> {
   const tag = image(ctx);
-  const config = (await docker.getImage(tag).inspect()).Config;
-  const plan = formationPlan(
-    ctx.procfile,
-    ctx.config.formation,
-    Boolean(config?.Cmd?.length || config?.Entrypoint?.length),
-  );
+  const plan = formationPlan(ctx.procfile, ctx.config.formation, await imageHasCommand(ctx, docker, tag));
   const started: Started[] = [];
   try {
     for (const p of plan) started.push(await startOne(ctx, docker, p, tag));
