@@ -88,7 +88,7 @@ test('releases:output shows the release command output of a release, the latest 
   assert.is(out.code, 0, out.stderr);
   assert.match(out.stdout, /\$ node release-check\.js/);
   assert.match(out.stdout, /release v3 checked: [1-9]\d* web processes of hk running/);
-  assert.match(out.stderr, /release command failed on purpose/);
+  assert.match(out.stdout, /release command failed on purpose/);
   const latest = await e2e.json(['releases:output', '--app', 'hk']);
   assert.is(latest.release, 3);
   assert.is(latest.status, 'hook-error');
@@ -123,7 +123,7 @@ test('releases: number, revision, what made each, status, created at; the live o
       ['v1', 'rev1', 'deploy', 'success', false],
     ],
   );
-  assert.is(list[0].description, 'Retry of the release command (build of v3)');
+  assert.is(list[0].description, 'Retry of the release command (build from v3)');
   assert.is(list[3].description, 'Deploy rev1');
   for (const r of list) assert.match(r.createdAt, ISO);
   const text = await e2e.run(['releases', '--app', 'hk']);

@@ -46,8 +46,10 @@ export async function redeploy(options: {
     procfile,
     version: source.version,
     kind: options.kind,
-    // The build to reuse: a runtime finds a build by the release that made it.
-    sourceRelease: source.build,
+    // The process runtime finds a build only under the release that built it (a reuse
+    // makes no directory of its own); other runtimes (docker) tag every release's image,
+    // and the newest tag is the one image pruning keeps longest.
+    sourceRelease: config.runtime === 'process' ? source.build : source.release,
     wait: true,
     io: options.io,
   });

@@ -35,7 +35,7 @@ function describe(d: DeploymentRecord): string {
     case 'rollback':
       return `Rollback to v${d.sourceRelease}`;
     case 'retry':
-      return `Retry of the release command (build of v${d.sourceRelease})`;
+      return `Retry of the release command (build from v${d.sourceRelease})`;
   }
 }
 
@@ -88,7 +88,7 @@ async function list(client: AgentClient, app: string, io: Io): Promise<number> {
       ]),
     ),
   );
-  io.out(io.color.dim('* serving now'));
+  if (entries.some((e) => e.live)) io.out(io.color.dim('* serving now'));
   return 0;
 }
 
@@ -120,8 +120,8 @@ async function output(client: AgentClient, app: string, wanted: string | undefin
     io.out(`v${d.release} of ${app}: ${why}`);
     return 0;
   }
-  for (const l of lines)
-    (l.stream === 'stderr' ? io.err : io.out)(l.stream === 'system' ? io.color.dim(l.line) : l.line);
+  // One stream, in the order the lines were written: two would interleave differently when piped.
+  for (const l of lines) io.out(l.stream === 'system' ? io.color.dim(l.line) : l.line);
   return 0;
 }
 
