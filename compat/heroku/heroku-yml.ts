@@ -108,7 +108,7 @@ export function parseHerokuYml(text: string, file = HEROKU_YML): { herokuYml?: H
   };
 
   for (const [section, keyNode, value] of entries(root, [])) {
-    if (section === 'build') readBuild(value, keyNode);
+    if (section === 'build') readBuild(value);
     else if (section === 'release') readRelease(value, keyNode);
     else if (section === 'run') readRun(value);
     else if (section === 'setup') readSetup(value);
@@ -116,7 +116,7 @@ export function parseHerokuYml(text: string, file = HEROKU_YML): { herokuYml?: H
   }
   return { herokuYml: out, problems };
 
-  function readBuild(node: unknown, keyNode: Node) {
+  function readBuild(node: unknown) {
     for (const [k, kn, v] of entries(node, ['build'])) {
       if (k === 'docker') {
         for (const [type, tn, path] of entries(v, ['build', 'docker'])) {
