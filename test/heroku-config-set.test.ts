@@ -1,6 +1,7 @@
 // New releases besides deployments, end to end: in heroku mode `config:set` /
 // `config:unset` and `rollback` make a release whose release command runs; in
-// the default mode `config:set` restarts the live processes and runs no postdeploy.
+// the default mode `config:set` restarts the live processes and runs no
+// postdeploy, while `rollback` runs postdeploy.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -109,6 +110,12 @@ test('default mode: config:set restarts the live processes with the new env and 
     [['v1', 'deploy']],
     'no new release',
   );
+  // A rollback, though, is a deployment: its postdeploy runs (with the current config vars).
+  assert.is((await e2e.deploy(dir, ['--revision', 'rev2'])).code, 0);
+  const back = await e2e.run(['rollback', 'v1', '--app', 'plain']);
+  assert.is(back.code, 0, back.stdout + back.stderr);
+  assert.is(readFileSync(hookLog, 'utf8'), '\nbar\nbar\n', 'postdeploy ran for rev2 and for the rollback');
+  assert.is((await get(port)).body, 'rev1');
 });
 
 test.run();
