@@ -174,18 +174,40 @@ function prepare(routerPort) {
 
 // ── the two sides ──────────────────────────────────────────────────────────
 
+/**
+ * Contiguous segments of one deploy command, from the arrival time of its
+ * --json events: they add up to the command's wall time.
+ */
+function phasesOf(lines, exitMs) {
+  const events = lines.filter((l) => l.line.trim()).map((l) => ({ t: l.t, e: JSON.parse(l.line) }));
+  const at = (pred) => events.find(({ e }) => pred(e))?.t;
+  const step = (name, state) => at((e) => e.type === 'step' && e.step === name && e.state === state);
+  const marks = [
+    ['cli start → opened', at((e) => e.type === 'opened')],
+    ['build (tag the image)', step('build', 'done')],
+    ['start web-1', step('start', 'done')],
+    ['postdeploy container', step('postdeploy', 'done')],
+    ['switch', step('switch', 'done')],
+    ['retire (drain, stop, remove)', at((e) => e.type === 'result')],
+    ['cli exit', exitMs],
+  ];
+  const phases = {};
+  let previous = 0;
+  for (const [name, t] of marks) {
+    if (t === undefined) continue;
+    phases[name] = t - previous;
+    previous = t;
+  }
+  return phases;
+}
+
 async function slipwayRedeploy(version, routerPort) {
   const t0 = performance.now();
   const r = await run(process.execPath, [bin, 'deploy', appDir, '--revision', version, '--json'], { env });
   if (r.code !== 0) throw failure('slipway deploy', r);
   await waitForVersion(routerPort, version);
   const ms = performance.now() - t0;
-  const steps = {};
-  for (const { line } of r.lines) {
-    const e = JSON.parse(line);
-    if (e.type === 'step' && e.state === 'done' && e.ms !== undefined) steps[e.step] = e.ms;
-  }
-  return { ms, cliMs: r.ms, steps };
+  return { ms, cliMs: r.ms, steps: phasesOf(r.lines, r.ms) };
 }
 
 async function scriptRedeploy(version) {
@@ -265,7 +287,7 @@ try {
   const med = (side, key = 'ms') => median(samples[side].map((s) => s[key]));
   const ratio = med('slipway') / med('script');
   const stepMedians = {};
-  for (const step of ['build', 'start', 'switch']) {
+  for (const step of Object.keys(samples.slipway[0]?.steps ?? {})) {
     const values = samples.slipway.map((s) => s.steps[step]).filter((v) => v !== undefined);
     if (values.length) stepMedians[step] = Math.round(median(values));
   }
@@ -276,7 +298,8 @@ try {
   );
   console.log(`  slipway  median ${Math.round(med('slipway'))} ms (CLI ${Math.round(med('slipway', 'cliMs'))} ms)`);
   console.log(`  script   median ${Math.round(med('script'))} ms`);
-  console.log(`  slipway steps (median ms): ${JSON.stringify(stepMedians)}`);
+  console.log('  slipway phases (median ms):');
+  for (const [step, ms] of Object.entries(stepMedians)) console.log(`    ${step.padEnd(30)} ${String(ms).padStart(6)}`);
   console.log(`  ratio ${ratio.toFixed(3)}× (target ≤ ${TARGET_RATIO}×) ${pass ? 'PASS' : 'MISSED'}`);
   mkdirSync(join(root, 'bench', 'results'), { recursive: true });
   writeFileSync(

@@ -77,4 +77,27 @@ engineTest('(g) a file written by the hook container is not seen by web', async 
   assert.is((await get(port, '/file?name=server.js')).body, 'yes');
 });
 
+engineTest('scripts.first-deploy runs once, after the first successful switch, in its own container', async () => {
+  gate.reset();
+  const script = `node -e "fetch('http://127.0.0.1:${gate.port}/env', { method: 'POST', body: JSON.stringify(process.env) })"`;
+  const { dir, port, app } = await e2e.dockerApp('firstdeploy', 'web: node server.js\n', {
+    scripts: { 'first-deploy': script },
+  });
+  const first = await e2e.deploy(dir, ['--revision', 'f1']);
+  assert.is(first.code, 0, first.stderr);
+  assert.is(gate.env?.CONTAINER, 'first-deploy-1');
+  assert.is(gate.env?.PORT, undefined);
+  assert.ok(first.events.some((e) => e.type === 'step' && e.step === 'first-deploy' && e.state === 'done'));
+  gate.reset();
+  const second = await e2e.deploy(dir, ['--revision', 'f2']);
+  assert.is(second.code, 0, second.stderr);
+  assert.is(gate.env, null, 'not run again once it succeeded');
+  assert.is((await get(port)).body, 'f2');
+  const containers = await e2e.containers(app);
+  assert.equal(
+    containers.map((c) => c.Labels['slipway.process']),
+    ['web-1'],
+  );
+});
+
 test.run();

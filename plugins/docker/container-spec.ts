@@ -19,7 +19,9 @@ export interface ContainerPlan {
 
 /** The Engine's create options for a plan: no restart policy yet (a crash before ready must be seen). */
 export function containerSpec(plan: ContainerPlan): Docker.ContainerCreateOptions {
-  const published = plan.network && plan.port !== undefined;
+  // `network: host` is the default spelled out: nothing to publish there.
+  const network = plan.network && plan.network !== 'host' ? plan.network : undefined;
+  const published = network !== undefined && plan.port !== undefined;
   const portKey = `${plan.port}/tcp`;
   return {
     name: plan.name,
@@ -29,7 +31,7 @@ export function containerSpec(plan: ContainerPlan): Docker.ContainerCreateOption
     Labels: plan.labels,
     ...(published ? { ExposedPorts: { [portKey]: {} } } : {}),
     HostConfig: {
-      NetworkMode: plan.network ?? 'host',
+      NetworkMode: network ?? 'host',
       ...(published ? { PortBindings: { [portKey]: [{ HostIp: '127.0.0.1', HostPort: String(plan.port) }] } } : {}),
       ...(plan.memory !== undefined ? { Memory: plan.memory, MemorySwap: plan.memory } : {}),
       RestartPolicy: { Name: 'no' },

@@ -6,6 +6,7 @@ import { RELEASE_TIMEOUT_MS } from '../process/index.js';
 import { appContainers, ofDeployment, removeContainers } from './app-containers.js';
 import { buildArtifact } from './build-image.js';
 import { engineClient, ensureEngine } from './engine.js';
+import { FIRST_DEPLOY_TAP_TIMEOUT_MS, runFirstDeploy } from './first-deploy.js';
 import { type DockerRuntimeOptions, optionsSchema } from './options.js';
 import { recoverContainers } from './recover-containers.js';
 import { retireRelease } from './retire-release.js';
@@ -16,6 +17,7 @@ export const PLUGIN_NAME = 'docker';
 
 function postdeployOptions(ctx: DeploymentContext): OneOffOptions {
   return {
+    command: ctx.procfile.processes.postdeploy!,
     timeoutMs: ctx.config.postdeploy.timeout,
     memoryBytes: ctx.config.postdeploy.memory,
     container: 'postdeploy-1',
@@ -67,6 +69,7 @@ export class DockerRuntime implements Plugin {
     deployer.hooks.release.tapPromise(tap, async (ctx) => {
       if (!mine(ctx) || !ctx.procfile.processes.release) return;
       await runOneOff(ctx, this.#engine, 'release', {
+        command: ctx.procfile.processes.release,
         timeoutMs: RELEASE_TIMEOUT_MS,
         memoryBytes: ctx.config.postdeploy.memory,
         container: `release-${ctx.release}`,
@@ -77,7 +80,7 @@ export class DockerRuntime implements Plugin {
       if (!mine(ctx)) return undefined;
       // The hook's container is created while web starts: creating it costs nothing on the way to the switch.
       if (ctx.procfile.processes.postdeploy) {
-        this.#hook = createOneOff(ctx, this.#engine, 'postdeploy', postdeployOptions(ctx));
+        this.#hook = createOneOff(ctx, this.#engine, postdeployOptions(ctx));
         this.#hook.catch(() => undefined);
       }
       return startFormation(ctx, this.#engine);
@@ -89,6 +92,10 @@ export class DockerRuntime implements Plugin {
         created: this.#hook,
         removals: this.#removals,
       });
+    });
+
+    deployer.hooks.succeeded.tapPromise({ ...tap, timeout: FIRST_DEPLOY_TAP_TIMEOUT_MS }, async (ctx) => {
+      if (mine(ctx)) await runFirstDeploy(ctx, this.#engine, PLUGIN_NAME);
     });
 
     deployer.hooks.retire.tapPromise(tap, async (ctx) => {

@@ -7,11 +7,22 @@ import { followOutput } from './container-output.js';
 import { containerSpec } from './container-spec.js';
 import { containerName, deploymentLabels } from './labels.js';
 
+/** The one-offs of a deployment; each is also the log phase of its output. */
+export type OneOffType = 'postdeploy' | 'release' | 'first-deploy';
+
 export interface OneOffOptions {
+  command: string;
   timeoutMs: number;
   memoryBytes: number;
-  /** `postdeploy-1`, `release-<n>`: CONTAINER in its env. */
+  /** `postdeploy-1`, `release-<n>`, `first-deploy-1`: CONTAINER in its env. */
   container: string;
+}
+
+export interface OneOffRun {
+  /** The container made beforehand by createOneOff; made now when absent. */
+  created?: Promise<Docker.Container>;
+  /** Receives the container's removal instead of waiting for it (the runtime awaits it before the deployment ends). */
+  removals?: Promise<unknown>[];
 }
 
 /** After the container exited, its output gets this long to be read to the end. */
@@ -25,16 +36,15 @@ async function kill(container: Docker.Container): Promise<void> {
 export function createOneOff(
   ctx: DeploymentContext,
   docker: Docker,
-  type: 'postdeploy' | 'release',
   options: OneOffOptions,
 ): Promise<Docker.Container> {
   const image = ctx.artifact?.image;
-  if (!image) return Promise.reject(new SlipwayError('NO_RUNTIME', `no image to run ${type} in`));
+  if (!image) return Promise.reject(new SlipwayError('NO_RUNTIME', `no image to run ${options.container} in`));
   return docker.createContainer(
     containerSpec({
       name: containerName(ctx, options.container),
       image,
-      command: ctx.procfile.processes[type]!,
+      command: options.command,
       env: { ...ctx.env, ...containerEnv(ctx, options.container, options.memoryBytes) },
       labels: deploymentLabels(ctx, options.container),
       network: ctx.config.docker.network,
@@ -43,31 +53,22 @@ export function createOneOff(
   );
 }
 
-export interface OneOffRun {
-  /** The container made beforehand by createOneOff; made now when absent. */
-  created?: Promise<Docker.Container>;
-  /** Receives the container's removal instead of waiting for it (the runtime awaits it before the deployment ends). */
-  removals?: Promise<unknown>[];
-}
-
 /**
- * Runs the Procfile's `postdeploy` (or `release`) command in an extra
- * container of the release image: the app's env and the runtime vars but no
- * PORT, a hard memory limit, a time limit. Its own container means its file
- * changes never reach web. Output goes to the deployment's logs; the
- * container is removed once they are read. Throws on any failure.
+ * Runs a command in an extra container of the release image: the app's env
+ * and the runtime vars but no PORT, a hard memory limit, a time limit (then
+ * it is killed and reports -128). Its own container means its file changes
+ * never reach web. Output goes to the deployment's logs under `type`; the
+ * container is removed once they are read. Says how it ended; never throws
+ * for the command's own failure.
  */
-export async function runOneOff(
+export async function runInContainer(
   ctx: DeploymentContext,
   docker: Docker,
-  type: 'postdeploy' | 'release',
+  type: OneOffType,
   options: OneOffOptions,
   run: OneOffRun = {},
 ): Promise<HookRunResult> {
-  const command = ctx.procfile.processes[type]!;
-  ctx.step(type, 'start', command);
-  ctx.log(type, `$ ${command}`, 'system');
-  const container = await (run.created ?? createOneOff(ctx, docker, type, options));
+  const container = await (run.created ?? createOneOff(ctx, docker, options));
   // Set by the timer and the abort listener, read after the exit.
   const end: { reason: HookRunResult['reason'] } = { reason: 'exit' };
   const started = Date.now();
@@ -99,17 +100,35 @@ export async function runOneOff(
     if (end.reason === 'exit' && state.OOMKilled && status !== 0) end.reason = 'oom';
     const { reason } = end;
     const result: HookRunResult = { exitCode: reason === 'timeout' ? -128 : status, reason, durationMs };
-    ctx.hook = result;
     ctx.log(type, `${type} exited with status ${result.exitCode} (${result.reason}) in ${durationMs} ms`, 'system');
-    if (result.exitCode !== 0) {
-      ctx.step(type, 'failed');
-      throw hookFailure(type, result, { timeout: options.timeoutMs, memory: options.memoryBytes });
-    }
-    ctx.step(type, 'done');
     return result;
   } finally {
     const removal = container.remove({ force: true }).catch(() => undefined);
     if (run.removals) run.removals.push(removal);
     else await removal;
   }
+}
+
+/**
+ * The gate: the Procfile's `postdeploy` (or, in heroku mode, `release`)
+ * command in its own container. Sets `ctx.hook`; throws HOOK_FAILED,
+ * HOOK_TIMEOUT or HOOK_OOM as the process runtime does.
+ */
+export async function runOneOff(
+  ctx: DeploymentContext,
+  docker: Docker,
+  type: 'postdeploy' | 'release',
+  options: OneOffOptions,
+  run: OneOffRun = {},
+): Promise<HookRunResult> {
+  ctx.step(type, 'start', options.command);
+  ctx.log(type, `$ ${options.command}`, 'system');
+  const result = await runInContainer(ctx, docker, type, options, run);
+  ctx.hook = result;
+  if (result.exitCode !== 0) {
+    ctx.step(type, 'failed');
+    throw hookFailure(type, result, { timeout: options.timeoutMs, memory: options.memoryBytes });
+  }
+  ctx.step(type, 'done');
+  return result;
 }
