@@ -1,0 +1,423 @@
+// A no-build redeploy of examples/hello with slipway, against `pm2 reload` of
+// the same app, side by side in one run.
+//
+// slipway: `slipway deploy <dir> --revision rN --json` (snapshot, start the new
+// web process, `postdeploy: true`, switch the route, retire the old process),
+// then a GET through the router must answer with rN.
+// pm2: `pm2 reload bench-hello --update-env` with CONTAINER_VERSION=pN, then a
+// GET on the app's port must answer with pN (so the time counts until the new
+// process serves, not only until the CLI returns).
+//
+// Both are warmed up, then run N times each, interleaved (the order alternates
+// each round). Every slipway run also yields a phase breakdown, taken from the
+// arrival time of each --json event on the CLI's stdout.
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+
+export const REDEPLOY_TARGET_MS = 350;
+export const PM2_REFERENCE_MS = 650;
+export const APP_NAME = 'bench-hello';
+
+// ── helpers ────────────────────────────────────────────────────────────────
+
+export function median(values) {
+  const v = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(v.length / 2);
+  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+}
+
+/** Nearest-rank percentile. */
+export function percentile(values, p) {
+  const v = [...values].sort((a, b) => a - b);
+  return v[Math.max(0, Math.ceil((p / 100) * v.length) - 1)];
+}
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Runs a command to completion. `exitMs` is when the process exited; every
+ * stdout line carries the time it arrived. Killed (SIGKILL) past its timeout.
+ * `children` (a Set) holds the child while it runs, for the caller's cleanup.
+ */
+export function runCommand(file, args, { env, cwd, timeoutMs = 60_000, children } = {}) {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const child = spawn(file, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    children?.add(child);
+    const lines = [];
+    let stdout = '';
+    let stderr = '';
+    let partial = '';
+    let exitMs = null;
+    let timedOut = false;
+    child.stdout.on('data', (chunk) => {
+      const t = performance.now() - t0;
+      stdout += chunk;
+      partial += chunk;
+      for (let i = partial.indexOf('\n'); i >= 0; i = partial.indexOf('\n')) {
+        lines.push({ t, line: partial.slice(0, i) });
+        partial = partial.slice(i + 1);
+      }
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('exit', () => {
+      exitMs = performance.now() - t0;
+    });
+    const done = (code, signal, error) => {
+      clearTimeout(timer);
+      children?.delete(child);
+      if (partial) lines.push({ t: performance.now() - t0, line: partial });
+      resolve({
+        code,
+        signal,
+        error,
+        timedOut,
+        stdout,
+        stderr,
+        lines,
+        exitMs: exitMs ?? performance.now() - t0,
+        pid: child.pid,
+      });
+    };
+    child.on('error', (error) => done(null, null, error));
+    child.on('close', (code, signal) => done(code, signal, undefined));
+  });
+}
+
+export function describeFailure(what, r) {
+  const how = r.error ? r.error.message : r.timedOut ? 'timed out' : `exited with ${r.code ?? r.signal}`;
+  return new Error(
+    `${what} ${how}\n--- stdout ---\n${r.stdout.slice(-2000)}\n--- stderr ---\n${r.stderr.slice(-2000)}`,
+  );
+}
+
+/** One GET on a fresh connection (no keep-alive: nothing here may hold a release's process open). */
+export function httpGet(port, timeoutMs = 2000) {
+  return new Promise((resolve) => {
+    const req = request(
+      { host: '127.0.0.1', port, path: '/', agent: false, timeout: timeoutMs, headers: { connection: 'close' } },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => {
+          body += c;
+        });
+        res.on('end', () => resolve({ status: res.statusCode, body }));
+        res.on('error', () => resolve(null));
+      },
+    );
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(null));
+    req.end();
+  });
+}
+
+/**
+ * Polls until a GET answers 200 with `version` in the body; throws past the deadline.
+ * Returns the ms waited, and how many GETs meanwhile got no answer (`failed`) or
+ * an answer from another version (`stale`).
+ */
+export async function waitForVersion(port, version, timeoutMs = 10_000) {
+  const t0 = performance.now();
+  const wanted = new RegExp(`\\s${version}\\s`);
+  let last = null;
+  let failed = 0;
+  let stale = 0;
+  while (performance.now() - t0 < timeoutMs) {
+    last = await httpGet(port);
+    if (last?.status === 200 && wanted.test(last.body)) return { ms: performance.now() - t0, failed, stale };
+    if (last === null || last.status >= 500) failed++;
+    else stale++;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(
+    `127.0.0.1:${port} did not answer with ${version} within ${timeoutMs} ms (last: ${JSON.stringify(last)})`,
+  );
+}
+
+// ── the app ────────────────────────────────────────────────────────────────
+
+/** A copy of examples/hello set up for a no-build redeploy with `postdeploy: true`. */
+export function prepareApp(root, dir, routerPort) {
+  cpSync(join(root, 'examples/hello'), dir, { recursive: true });
+  // Loopback only: the example listens on every interface; same code otherwise.
+  const serverFile = join(dir, 'server.js');
+  const source = readFileSync(serverFile, 'utf8');
+  const patched = source.replace('server.listen(port, () =>', "server.listen(port, '127.0.0.1', () =>");
+  if (patched === source) throw new Error('examples/hello/server.js changed: cannot bind it to 127.0.0.1');
+  writeFileSync(serverFile, patched);
+  writeFileSync(join(dir, 'Procfile'), 'web: node server.js\npostdeploy: true\n');
+  writeFileSync(join(dir, '.slipwayrc.yaml'), `app: ${APP_NAME}\nport: ${routerPort}\nhost: 127.0.0.1\n`);
+}
+
+// ── slipway ────────────────────────────────────────────────────────────────
+
+function parseEvents(lines) {
+  const events = [];
+  for (const { t, line } of lines) {
+    if (!line.trim()) continue;
+    try {
+      events.push({ t, event: JSON.parse(line) });
+    } catch {
+      throw new Error(`slipway deploy --json printed a line that is not JSON: ${line}`);
+    }
+  }
+  return events;
+}
+
+/**
+ * Contiguous segments of one deploy command, from the arrival of its events:
+ * they add up to the command's wall time.
+ */
+function phasesOf(events, exitMs) {
+  const at = (pred) => events.find(({ event }) => pred(event))?.t;
+  const step = (name, state) => at((e) => e.type === 'step' && e.step === name && e.state === state);
+  const marks = [
+    ['cli start → opened', at((e) => e.type === 'opened')],
+    ['opened → build done', step('build', 'done')],
+    ['build done → start done', step('start', 'done')],
+    ['start done → postdeploy done', step('postdeploy', 'done')],
+    ['postdeploy done → switch done', step('switch', 'done')],
+    ['switch done → result (retire, finish)', at((e) => e.type === 'result')],
+    ['result → process exit', exitMs],
+  ];
+  const phases = {};
+  let previous = 0;
+  for (const [name, t] of marks) {
+    if (t === undefined) continue;
+    phases[name] = t - previous;
+    previous = t;
+  }
+  const stepMs = {};
+  for (const { event } of events) {
+    if (event.type === 'step' && event.state === 'done' && typeof event.ms === 'number') stepMs[event.step] = event.ms;
+    if (event.type === 'log' && event.phase === 'postdeploy') {
+      const m = /exited with status \d+ \(\w+\) in (\d+) ms/.exec(event.line);
+      if (m) stepMs['postdeploy (agent-side one-off)'] = Number(m[1]);
+    }
+  }
+  return { phases, stepMs };
+}
+
+async function slipwayDeploy(ctx, revision) {
+  const r = await runCommand(ctx.slipway, ['deploy', ctx.appDir, '--revision', revision, '--json'], {
+    env: ctx.env,
+    timeoutMs: 60_000,
+    children: ctx.children,
+  });
+  if (r.code !== 0) throw describeFailure(`slipway deploy --revision ${revision}`, r);
+  const events = parseEvents(r.lines);
+  const last = events.at(-1)?.event;
+  if (last?.type !== 'result' || last.deployment?.status !== 'success') {
+    throw describeFailure(`slipway deploy --revision ${revision} did not end with a successful result:`, r);
+  }
+  const answer = await waitForVersion(ctx.routerPort, revision);
+  const answerMs = answer.ms;
+  return {
+    revision,
+    commandMs: r.exitMs,
+    answerMs,
+    failedGets: answer.failed,
+    staleGets: answer.stale,
+    totalMs: r.exitMs + answerMs,
+    agentDurationMs: last.deployment.durationMs,
+    ...phasesOf(events, r.exitMs),
+  };
+}
+
+// ── pm2 ────────────────────────────────────────────────────────────────────
+
+async function pm2Reload(ctx, revision) {
+  const env = { ...ctx.pm2Env, CONTAINER_VERSION: revision };
+  const r = await runCommand(ctx.pm2, ['reload', APP_NAME, '--update-env'], {
+    env,
+    cwd: ctx.appDir,
+    timeoutMs: 60_000,
+    children: ctx.children,
+  });
+  if (r.code !== 0) throw describeFailure(`pm2 reload ${APP_NAME}`, r);
+  const answer = await waitForVersion(ctx.pm2Port, revision);
+  return {
+    revision,
+    commandMs: r.exitMs,
+    answerMs: answer.ms,
+    failedGets: answer.failed,
+    staleGets: answer.stale,
+    totalMs: r.exitMs + answer.ms,
+  };
+}
+
+// ── where the CLI's own time goes ──────────────────────────────────────────
+
+/**
+ * What `slipway deploy` pays before it talks to the agent, split by spawning
+ * node with nothing to do, node importing only lib/config.js, and node
+ * importing everything a deploy imports (the command and the process
+ * runtime). Interleaved, medians.
+ */
+export function cliLoadBreakdown(root, env, n = 10) {
+  const url = (path) => pathToFileURL(join(root, path)).href;
+  const variants = {
+    'node -e 0': ['-e', '0'],
+    'import dist/lib/config.js': [
+      '--input-type=module',
+      '-e',
+      `await import(${JSON.stringify(url('dist/lib/config.js'))})`,
+    ],
+    'import everything deploy imports': [
+      '--input-type=module',
+      '-e',
+      `await import(${JSON.stringify(url('dist/lib/cli/main.js'))}); await import(${JSON.stringify(url('dist/lib/cli/commands/deploy.js'))}); await import(${JSON.stringify(url('dist/plugins/process/index.js'))})`,
+    ],
+  };
+  const samples = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
+  for (let i = 0; i < n + 1; i++) {
+    for (const [name, args] of Object.entries(variants)) {
+      const t0 = performance.now();
+      const r = spawnSync('node', args, { env, stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000 });
+      const ms = performance.now() - t0;
+      if (r.status !== 0) throw new Error(`node ${args.join(' ')} failed: ${r.error?.message ?? r.stderr}`);
+      if (i > 0) samples[name].push(ms); // the first round warms the page cache
+    }
+  }
+  return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
+}
+
+// ── the benchmark ──────────────────────────────────────────────────────────
+
+function summarize(samples) {
+  const total = samples.map((s) => s.totalMs);
+  return {
+    medianMs: median(total),
+    p90Ms: percentile(total, 90),
+    minMs: Math.min(...total),
+    maxMs: Math.max(...total),
+    commandMedianMs: median(samples.map((s) => s.commandMs)),
+    answerMedianMs: median(samples.map((s) => s.answerMs)),
+    /** GETs, after the command returned, that got no answer (refused, reset, 5xx): the app was unreachable. */
+    failedGetsAfterReturn: samples.reduce((sum, s) => sum + s.failedGets, 0),
+    staleGetsAfterReturn: samples.reduce((sum, s) => sum + s.staleGets, 0),
+  };
+}
+
+function phaseMedians(samples, key) {
+  const names = [...new Set(samples.flatMap((s) => Object.keys(s[key])))];
+  return Object.fromEntries(
+    names.map((n) => [n, median(samples.map((s) => s[key][n]).filter((v) => v !== undefined))]),
+  );
+}
+
+/**
+ * @param {{
+ *   root: string, appDir: string, env: NodeJS.ProcessEnv, children: Set<import('node:child_process').ChildProcess>,
+ *   state: Record<string, unknown>, n?: number, warmup?: number, log?: (line: string) => void
+ * }} options
+ * `state` receives what the caller must clean up: the agent's and pm2's pids.
+ */
+export async function redeployBench({ root, appDir, env, children, state, n = 15, warmup = 2, log = console.log }) {
+  const [routerPort, pm2Port] = [await freePort(), await freePort()];
+  prepareApp(root, appDir, routerPort);
+  const ctx = {
+    slipway: join(root, 'bin/slipway'),
+    pm2: join(root, 'node_modules/.bin/pm2'),
+    appDir,
+    env,
+    pm2Env: { ...env, PORT: String(pm2Port), APP: APP_NAME },
+    routerPort,
+    pm2Port,
+    children,
+  };
+
+  // First deployment (starts the agent) and first pm2 start (starts pm2's daemon): not measured.
+  const first = await slipwayDeploy(ctx, 'r0');
+  const status = await runCommand(ctx.slipway, ['agent', 'status', '--json'], { env, timeoutMs: 10_000, children });
+  state.agentPid = JSON.parse(status.stdout.trim().split('\n').at(-1)).pid;
+  log(
+    `redeploy: first slipway deploy ${first.totalMs.toFixed(0)} ms (agent pid ${state.agentPid}, router :${routerPort})`,
+  );
+  state.pm2Started = true;
+  const started = await runCommand(ctx.pm2, ['start', 'server.js', '--name', APP_NAME], {
+    env: { ...ctx.pm2Env, CONTAINER_VERSION: 'p0' },
+    cwd: appDir,
+    timeoutMs: 60_000,
+    children,
+  });
+  if (started.code !== 0) throw describeFailure('pm2 start', started);
+  await waitForVersion(pm2Port, 'p0');
+  log(`redeploy: pm2 started the app on :${pm2Port}`);
+
+  let revision = 0;
+  for (let i = 0; i < warmup; i++) {
+    revision++;
+    await slipwayDeploy(ctx, `r${revision}`);
+    await pm2Reload(ctx, `p${revision}`);
+  }
+  const samples = { slipway: [], pm2: [] };
+  for (let i = 0; i < n; i++) {
+    revision++;
+    const order = i % 2 === 0 ? ['slipway', 'pm2'] : ['pm2', 'slipway'];
+    for (const which of order) {
+      const s = which === 'slipway' ? await slipwayDeploy(ctx, `r${revision}`) : await pm2Reload(ctx, `p${revision}`);
+      samples[which].push(s);
+    }
+    const [a, b] = [samples.slipway.at(-1), samples.pm2.at(-1)];
+    log(`  round ${String(i + 1).padStart(2)}: slipway ${a.totalMs.toFixed(0)} ms, pm2 ${b.totalMs.toFixed(0)} ms`);
+  }
+
+  const slipway = {
+    ...summarize(samples.slipway),
+    agentDurationMedianMs: median(samples.slipway.map((s) => s.agentDurationMs)),
+    phaseMediansMs: phaseMedians(samples.slipway, 'phases'),
+    stepMediansMs: phaseMedians(samples.slipway, 'stepMs'),
+  };
+  const pm2 = summarize(samples.pm2);
+  slipway.cliLoadMediansMs = cliLoadBreakdown(root, env);
+  const ratio = slipway.medianMs / pm2.medianMs;
+  log(
+    `redeploy: slipway median ${slipway.medianMs.toFixed(0)} ms (p90 ${slipway.p90Ms.toFixed(0)}), pm2 reload median ${pm2.medianMs.toFixed(0)} ms (p90 ${pm2.p90Ms.toFixed(0)}), ratio slipway/pm2 ${ratio.toFixed(2)} (target: slipway median <= ${REDEPLOY_TARGET_MS} ms, N=${n})`,
+  );
+  for (const [name, s] of [
+    ['slipway', slipway],
+    ['pm2', pm2],
+  ]) {
+    log(
+      `  ${name}: command returns after ${s.commandMedianMs.toFixed(0)} ms, the new version answers ${s.answerMedianMs.toFixed(0)} ms later (medians); GETs meanwhile: ${s.failedGetsAfterReturn} unanswered, ${s.staleGetsAfterReturn} from the old version`,
+    );
+  }
+  log('redeploy: where a slipway redeploy spends its time (medians, ms):');
+  for (const [name, ms] of Object.entries(slipway.phaseMediansMs)) log(`  ${name.padEnd(40)} ${ms.toFixed(1)}`);
+  for (const [name, ms] of Object.entries(slipway.stepMediansMs))
+    log(`  step ${name.padEnd(35)} ${ms.toFixed(1)} (reported)`);
+  log('redeploy: the CLI before it reaches the agent (process wall time, medians, ms):');
+  for (const [name, ms] of Object.entries(slipway.cliLoadMediansMs)) log(`  ${name.padEnd(40)} ${ms.toFixed(1)}`);
+  return {
+    n,
+    warmup,
+    slipway,
+    pm2,
+    ratio,
+    target: { slipwayMedianMsMax: REDEPLOY_TARGET_MS, pm2ReferenceMs: PM2_REFERENCE_MS },
+    pass: slipway.medianMs <= REDEPLOY_TARGET_MS,
+    samples,
+  };
+}
