@@ -146,6 +146,13 @@ export async function buildArtifact(ctx: DeploymentContext, docker: Docker): Pro
     ctx.log('build', `reusing the image of release ${ctx.sourceRelease} (${source}) as ${tag}`, 'system');
     return artifact(ctx, tag);
   }
+  // The image is the build: a `build` command would run nowhere the containers could see.
+  if (ctx.config.build) {
+    ctx.warn({
+      plugin: 'docker',
+      message: `the \`build\` command (${ctx.config.build}) is not run with runtime: docker; put it in a RUN step of the Dockerfile`,
+    });
+  }
   if (ctx.config.docker.image) return usePrebuilt(ctx, docker, ctx.config.docker.image);
   return build(ctx, docker);
 }
