@@ -234,6 +234,9 @@ export class Deployer implements PluginHost {
       warn(warning: Warning) {
         const masked = { ...warning, message: masker.mask(warning.message) };
         warnings.push(masked);
+        // Kept with the deployment's output too, so `slipway logs` shows it.
+        const who = masked.plugin ? `${masked.plugin}: ` : '';
+        logs.push({ phase: 'system', stream: 'system', line: `warning: ${who}${masked.message}`, ts: Date.now() });
         emit({ type: 'warning', warning: masked });
       },
       step(step, state, detail) {

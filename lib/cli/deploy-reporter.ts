@@ -65,5 +65,7 @@ export function printResult(io: Io, record: DeploymentRecord, url?: string): voi
     if (record.error) io.out(`  ${record.error.code}: ${record.error.message}`);
     io.out('  The previous release, if any, is still serving. Output: slipway logs ' + record.id);
   }
-  for (const w of record.warnings) io.err(`${c.yellow('warning')} ${w.plugin ? `${w.plugin}: ` : ''}${w.message}`);
+  // Warnings were shown as they happened; the summary only counts them.
+  if (record.warnings.length > 0)
+    io.err(c.yellow(`${record.warnings.length} warning(s): see above or \`slipway logs ${record.id}\``));
 }

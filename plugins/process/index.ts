@@ -30,7 +30,13 @@ async function build(ctx: DeploymentContext): Promise<Artifact> {
   const agent = agentOf(ctx);
   if (ctx.sourceRelease !== null) {
     // A rollback reuses the earlier release's directory as it was built.
-    const path = releaseDir(agent.paths, ctx.app, ctx.sourceRelease);
+    // A release that itself reused a build (rollback, config change) points at that build's directory.
+    const releases = await agent.call<{ release: number; artifact: { path?: string } }[]>(
+      'GET',
+      `/apps/${encodeURIComponent(ctx.app)}/releases`,
+    );
+    const recorded = releases.find((r) => r.release === ctx.sourceRelease)?.artifact.path;
+    const path = recorded ?? releaseDir(agent.paths, ctx.app, ctx.sourceRelease);
     if (!existsSync(path)) {
       throw new SlipwayError('RELEASE_NOT_FOUND', `release ${ctx.sourceRelease} of ${ctx.app} is no longer on disk`);
     }
