@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { builtinPlugins } from './builtin-plugins.js';
 import { SlipwayError } from './errors.js';
 import type { Hooks } from './hooks.js';
 import type { PluginSpec } from './types.js';
@@ -40,13 +41,8 @@ export type PluginClass<O = Record<string, unknown>> = (new (
   optionsSchema?: OptionsSchema<O>;
 };
 
-/** Where slipway's own plugins live, relative to this file (lib/ in source and in dist/). */
-const builtinRoot = new URL('../plugins/', import.meta.url);
-
-const builtinNames = new Set(['process', 'docker', 'newrelic', 'rollbar', 'appsignal', 'sentry', 'slack', 'webhook']);
-
 export function isBuiltinPlugin(name: string): boolean {
-  return builtinNames.has(name);
+  return Object.hasOwn(builtinPlugins, name);
 }
 
 function isPlugin(value: unknown): value is Plugin {
@@ -80,7 +76,7 @@ async function importPlugin(name: string, dir: string): Promise<{ module: unknow
     }
   }
   if (candidates.length === 0 && isBuiltinPlugin(name)) {
-    candidates.push(fileURLToPath(new URL(`${name}/index.js`, builtinRoot)));
+    return { module: await builtinPlugins[name]!(), from: `slipway's ${name} plugin` };
   }
   const file = candidates[0];
   if (!file) {

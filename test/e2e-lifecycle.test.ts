@@ -74,6 +74,7 @@ test('rollback deploys an earlier release again, running its postdeploy', async 
 test('run: a one-off with the live env, its exit status passed through', async () => {
   const { dir } = await e2e.app('web: node server.js\n', { app: 'oneoff', env: { COLOR: 'teal' } });
   assert.is((await e2e.deploy(dir, ['--revision', 'v7'])).code, 0);
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, run by the one-off's shell
   const r = await e2e.run(['run', '--app', 'oneoff', '--', 'echo $COLOR $CONTAINER_VERSION ${PORT:-noport}; exit 4']);
   assert.is(r.code, 4);
   assert.is(r.stdout.trim(), 'teal v7 noport');

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import { request } from 'node:http';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type {
   Artifact,
@@ -13,6 +14,7 @@ import type {
   Upstream,
 } from '../context.js';
 import { catalogue, type ErrorCode, SlipwayError } from '../errors.js';
+import { packageInfo } from '../package-root.js';
 import type { DeploymentStatus } from '../status.js';
 import type { FirstDeployState } from './agent.js';
 import { lineSplitter } from './line-splitter.js';
@@ -20,6 +22,17 @@ import { type AgentPaths, agentPaths } from './paths.js';
 import type { OneOffRequest, StartRequest, StartResult, StreamMessage } from './protocol.js';
 
 type Exit = Extract<StreamMessage, { type: 'exit' }>;
+
+/**
+ * The agent's entry file. Next to this file in source and in dist/; from the
+ * bundled CLI, the compiled agent in the package's dist/.
+ */
+function agentEntry(): string {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith('client.ts') || here.endsWith('client.js'))
+    return fileURLToPath(new URL('./main.js', import.meta.url));
+  return join(packageInfo(here).root, 'dist', 'lib', 'agent', 'main.js');
+}
 
 function toError(body: unknown, status: number): SlipwayError {
   const e = (body as { error?: { code?: string; message?: string; data?: Record<string, unknown> } })?.error;
@@ -139,7 +152,7 @@ export class AgentClient implements ControlPlane {
     if (await this.health()) return;
     mkdirSync(this.paths.home, { recursive: true, mode: 0o700 });
     const out = openSync(this.paths.log, 'a', 0o600);
-    const entry = fileURLToPath(new URL('./main.js', import.meta.url));
+    const entry = agentEntry();
     const child = spawn(process.execPath, [...process.execArgv, entry], {
       detached: true,
       stdio: ['ignore', out, out],

@@ -2,7 +2,7 @@
  * CLI entry. Kept tiny so `slipway --version` costs about a bare Node start:
  * every command, and anything heavy (SQLite, Docker), loads only when used.
  */
-import { readFileSync } from 'node:fs';
+import { packageInfo } from '../package-root.js';
 
 export interface CommandModule {
   run(argv: string[], command: string): Promise<number>;
@@ -108,17 +108,7 @@ export const commands: Record<string, CommandEntry> = {
 };
 
 export function packageVersion(): string {
-  let dir = new URL('.', import.meta.url);
-  for (let i = 0; i < 5; i++) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'slipway') return pkg.version ?? '0.0.0';
-    } catch {
-      // keep looking upward
-    }
-    dir = new URL('..', dir);
-  }
-  return '0.0.0';
+  return packageInfo(import.meta.url).version;
 }
 
 export function helpText(): string {
@@ -157,17 +147,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   const entry = commands[first];
   if (!entry) {
-    const { createIo } = await import('./io.js');
-    const { printError } = await import('./print-error.js');
-    const { SlipwayError } = await import('../errors.js');
-    const { closest } = await import('fastest-levenshtein');
-    const { distance } = await import('fastest-levenshtein');
-    const near = closest(first, Object.keys(commands));
-    const guess = distance(first, near) <= 2 ? near : undefined;
-    return printError(
-      createIo({ json: argv.includes('--json'), debug: argv.includes('--debug') }),
-      new SlipwayError('USAGE', `unknown command "${first}"${guess ? ` — did you mean "${guess}"?` : ''}`),
-    );
+    const { unknownCommand } = await import('./unknown-command.js');
+    return unknownCommand(first, Object.keys(commands), argv);
   }
   // Flags after `--` belong to the command being run (`slipway run -- ls -h`).
   const own = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
