@@ -6,6 +6,7 @@ import { RELEASE_TIMEOUT_MS } from '../process/index.js';
 import { appContainers, ofDeployment, removeContainers } from './app-containers.js';
 import { buildArtifact } from './build-image.js';
 import { engineClient, ensureEngine } from './engine.js';
+import { engineStep } from './engine-failure.js';
 import { FIRST_DEPLOY_TAP_TIMEOUT_MS, runFirstDeploy } from './first-deploy.js';
 import { type DockerRuntimeOptions, optionsSchema } from './options.js';
 import { recoverContainers } from './recover-containers.js';
@@ -61,19 +62,22 @@ export class DockerRuntime implements Plugin {
       if (!mine(ctx)) return undefined;
       await ensureEngine(this.#engine, this.#host);
       this.#reachable = true;
-      await recoverContainers(ctx, this.#engine);
-      return buildArtifact(ctx, this.#engine);
+      return engineStep('BUILD_FAILED', 'building the image', async () => {
+        await recoverContainers(ctx, this.#engine);
+        return buildArtifact(ctx, this.#engine);
+      });
     });
 
     // Heroku mode: the release command runs after the build, before anything starts (1 h limit).
     deployer.hooks.release.tapPromise(tap, async (ctx) => {
       if (!mine(ctx) || !ctx.procfile.processes.release) return;
-      await runOneOff(ctx, this.#engine, 'release', {
+      const options = {
         command: ctx.procfile.processes.release,
         timeoutMs: RELEASE_TIMEOUT_MS,
         memoryBytes: ctx.config.postdeploy.memory,
         container: `release-${ctx.release}`,
-      });
+      };
+      await engineStep('HOOK_FAILED', 'running release', () => runOneOff(ctx, this.#engine, 'release', options));
     });
 
     deployer.hooks.startContainers.tapPromise(tap, async (ctx) => {
@@ -83,15 +87,15 @@ export class DockerRuntime implements Plugin {
         this.#hook = createOneOff(ctx, this.#engine, postdeployOptions(ctx));
         this.#hook.catch(() => undefined);
       }
-      return startFormation(ctx, this.#engine);
+      return engineStep('START_CRASHED', 'starting the containers', () => startFormation(ctx, this.#engine));
     });
 
     deployer.hooks.postdeploy.tapPromise(tap, async (ctx) => {
       if (!mine(ctx) || !ctx.procfile.processes.postdeploy) return;
-      await runOneOff(ctx, this.#engine, 'postdeploy', postdeployOptions(ctx), {
-        created: this.#hook,
-        removals: this.#removals,
-      });
+      const run = { created: this.#hook, removals: this.#removals };
+      await engineStep('HOOK_FAILED', 'running postdeploy', () =>
+        runOneOff(ctx, this.#engine, 'postdeploy', postdeployOptions(ctx), run),
+      );
     });
 
     deployer.hooks.succeeded.tapPromise({ ...tap, timeout: FIRST_DEPLOY_TAP_TIMEOUT_MS }, async (ctx) => {
