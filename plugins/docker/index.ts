@@ -4,7 +4,7 @@ import { STAGE } from '../../lib/hooks.js';
 import type { Plugin, PluginFactory, PluginHost } from '../../lib/plugins.js';
 import { RELEASE_TIMEOUT_MS } from '../process/index.js';
 import { appContainers, ofDeployment, removeContainers } from './app-containers.js';
-import { buildArtifact } from './build-image.js';
+import { buildArtifact } from './build-artifact.js';
 import { engineClient, ensureEngine } from './engine.js';
 import { engineStep } from './engine-failure.js';
 import { FIRST_DEPLOY_TAP_TIMEOUT_MS, runFirstDeploy } from './first-deploy.js';
@@ -25,6 +25,13 @@ function postdeployOptions(ctx: DeploymentContext): OneOffOptions {
   };
 }
 
+interface DeploymentState {
+  /** The postdeploy container, created while the formation starts. */
+  hook?: Promise<Docker.Container>;
+  /** Container removals still running; the deployment ends once they are done. */
+  removals: Promise<unknown>[];
+}
+
 /** New containers of a failed deployment never served: a short stop is enough. */
 const FAILED_STOP_MS = 5000;
 
@@ -38,12 +45,8 @@ export class DockerRuntime implements Plugin {
   readonly name = PLUGIN_NAME;
   readonly #host: string | undefined;
   #docker: Docker | undefined;
-  /** The Engine answered this deployment's ping: cleanup on failure can talk to it. */
-  #reachable = false;
-  /** The postdeploy container, created while the formation starts. */
-  #hook: Promise<Docker.Container> | undefined;
-  /** Container removals still running. */
-  readonly #removals: Promise<unknown>[] = [];
+  /** What each running deployment has on the Engine so far (one Deployer may share this plugin with others). */
+  readonly #deployments = new Map<string, DeploymentState>();
 
   constructor(options: DockerRuntimeOptions = {}) {
     this.#host = options.host;
@@ -54,6 +57,15 @@ export class DockerRuntime implements Plugin {
     return this.#docker;
   }
 
+  #state(ctx: DeploymentContext): DeploymentState {
+    let state = this.#deployments.get(ctx.id);
+    if (!state) {
+      state = { removals: [] };
+      this.#deployments.set(ctx.id, state);
+    }
+    return state;
+  }
+
   apply(deployer: PluginHost): void {
     const tap = { name: PLUGIN_NAME, stage: STAGE.RUNTIME };
     const mine = (ctx: DeploymentContext) => ctx.config.runtime === PLUGIN_NAME;
@@ -61,7 +73,8 @@ export class DockerRuntime implements Plugin {
     deployer.hooks.build.tapPromise(tap, async (ctx) => {
       if (!mine(ctx)) return undefined;
       await ensureEngine(this.#engine, this.#host);
-      this.#reachable = true;
+      // From here on the Engine answered: cleanup after a failure can talk to it.
+      this.#deployments.set(ctx.id, { removals: [] });
       return engineStep('BUILD_FAILED', 'building the image', async () => {
         await recoverContainers(ctx, this.#engine);
         return buildArtifact(ctx, this.#engine);
@@ -83,16 +96,18 @@ export class DockerRuntime implements Plugin {
     deployer.hooks.startContainers.tapPromise(tap, async (ctx) => {
       if (!mine(ctx)) return undefined;
       // The hook's container is created while web starts: creating it costs nothing on the way to the switch.
+      const state = this.#state(ctx);
       if (ctx.procfile.processes.postdeploy) {
-        this.#hook = createOneOff(ctx, this.#engine, postdeployOptions(ctx));
-        this.#hook.catch(() => undefined);
+        state.hook = createOneOff(ctx, this.#engine, postdeployOptions(ctx));
+        state.hook.catch(() => undefined);
       }
       return engineStep('START_CRASHED', 'starting the containers', () => startFormation(ctx, this.#engine));
     });
 
     deployer.hooks.postdeploy.tapPromise(tap, async (ctx) => {
       if (!mine(ctx) || !ctx.procfile.processes.postdeploy) return;
-      const run = { created: this.#hook, removals: this.#removals };
+      const state = this.#state(ctx);
+      const run = { created: state.hook, removals: state.removals };
       await engineStep('HOOK_FAILED', 'running postdeploy', () =>
         runOneOff(ctx, this.#engine, 'postdeploy', postdeployOptions(ctx), run),
       );
@@ -107,9 +122,10 @@ export class DockerRuntime implements Plugin {
     });
 
     deployer.hooks.failed.tapPromise(tap, async (ctx) => {
-      if (!mine(ctx) || !this.#reachable) return;
+      const state = this.#deployments.get(ctx.id);
+      if (!mine(ctx) || !state) return;
       // A hook container still being created would escape the listing below.
-      await this.#hook?.catch(() => undefined);
+      await state.hook?.catch(() => undefined);
       const created = ofDeployment(await appContainers(ctx, this.#engine), ctx.id);
       await removeContainers(this.#engine, created, FAILED_STOP_MS);
       if (created.length) ctx.log('system', `removed the deployment's ${created.length} new container(s)`, 'system');
@@ -117,7 +133,9 @@ export class DockerRuntime implements Plugin {
 
     // The hook container is removed while the deployment goes on; the deployment ends once it is gone.
     deployer.hooks.done.tapPromise(tap, async (ctx) => {
-      if (mine(ctx)) await Promise.all(this.#removals);
+      const state = this.#deployments.get(ctx.id);
+      this.#deployments.delete(ctx.id);
+      if (state) await Promise.all(state.removals);
     });
   }
 }
