@@ -1,8 +1,11 @@
 // Docker runtime, (a) first deployment: 404 during the hook, new version after;
 // (b) redeploy: old version during the hook, new version after, old container gone.
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { freePort } from '../lib/agent/ports.js';
 import { containerSpec } from '../plugins/docker/container-spec.js';
+import { connectionHolds } from '../plugins/docker/published-readiness.js';
 import { DockerE2E, docker, ensureBaseImages, HookGate, runEngineTests } from './support/docker.js';
 import { get, until } from './support/e2e.js';
 
@@ -32,6 +35,23 @@ test('a web container runs `sh -c` on the host network with $PORT, or publishes 
   assert.equal(network.ExposedPorts, { '5000/tcp': {} });
   const imageCmd = containerSpec({ ...plan, command: undefined, env: {} });
   assert.is(imageCmd.Cmd, undefined);
+});
+
+test("a published port is ready only when a connection holds (Docker's proxy accepts, then closes)", async () => {
+  const held = new Set<Socket>();
+  const proxyOnly = createServer((socket) => socket.destroy());
+  const app = createServer((socket) => held.add(socket));
+  await new Promise<void>((r) => proxyOnly.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
+  try {
+    assert.is(await connectionHolds((proxyOnly.address() as AddressInfo).port), false);
+    assert.is(await connectionHolds((app.address() as AddressInfo).port), true);
+    assert.is(await connectionHolds(await freePort()), false);
+  } finally {
+    for (const socket of held) socket.destroy();
+    proxyOnly.close();
+    app.close();
+  }
 });
 
 engineTest('(a) first deployment: the router answers 404 during the hook, the new version after', async () => {

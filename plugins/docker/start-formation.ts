@@ -9,6 +9,7 @@ import { followOutput, lastLines } from './container-output.js';
 import { containerSpec } from './container-spec.js';
 import { formationPlan, type PlannedProcess } from './formation-plan.js';
 import { containerName, deploymentLabels } from './labels.js';
+import { waitUntilPublishedReady } from './published-readiness.js';
 
 interface Started {
   plan: PlannedProcess;
@@ -107,10 +108,12 @@ export async function startFormation(ctx: DeploymentContext, docker: Docker): Pr
     const healthcheck = ctx.config.healthcheck
       ? { path: ctx.config.healthcheck.path, timeoutMs: ctx.config.healthcheck.timeout }
       : undefined;
+    const published = Boolean(ctx.config.docker.network && ctx.config.docker.network !== 'host');
     const states = await Promise.all(
       started.map(async (s) => {
         if (s.port === undefined) return 'ready';
-        return waitUntilReady({ port: s.port, host: '127.0.0.1', deadline: s.deadline, exited: s.exited, healthcheck });
+        const options = { port: s.port, host: '127.0.0.1', deadline: s.deadline, exited: s.exited, healthcheck };
+        return published ? waitUntilPublishedReady(options) : waitUntilReady(options);
       }),
     );
     for (const [i, s] of started.entries()) {
