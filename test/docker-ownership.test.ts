@@ -1,5 +1,6 @@
 // Docker runtime, (i) the deploying CLI killed with SIGKILL during the hook → aborted, old
-// version serving; the next deployment's recovery removes what the dead one left.
+// version serving; the next deployment's recovery removes what the dead one left;
+// (j) the agent restarted → the containers it never owned serve again through it.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
@@ -7,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { strayContainers } from '../plugins/docker/app-containers.js';
 import { DockerE2E, ensureBaseImages, HookGate, runEngineTests } from './support/docker.js';
-import { get, until } from './support/e2e.js';
+import { alive, get, until } from './support/e2e.js';
 
 const e2e = new DockerE2E();
 const gate = new HookGate();
@@ -79,5 +80,33 @@ engineTest(
     );
   },
 );
+
+engineTest('(j) agent restarted (SIGTERM, then SIGKILL): the containers keep running and serve again', async () => {
+  const { dir, port, app } = await e2e.dockerApp('survivor', 'web: node server.js\npostdeploy: true\n');
+  assert.is((await e2e.deploy(dir, ['--revision', 'v1'])).code, 0);
+  const second = await e2e.deploy(dir, ['--revision', 'v2']);
+  assert.is(second.code, 0, second.stderr);
+  const before = (await e2e.containers(app)).map((c) => c.Id);
+  for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+    const pid = e2e.agentPid()!;
+    process.kill(pid, signal);
+    await until(() => !alive(pid), 10_000, 'the agent to exit');
+    const status = await e2e.run(['status']);
+    assert.is(status.code, 0, status.stderr);
+    const body = await until(
+      async () => {
+        const r = await get(port).catch(() => null);
+        return r?.status === 200 ? r.body : null;
+      },
+      5000,
+      `the live release to serve again after ${signal}`,
+    );
+    assert.is(body, 'v2');
+  }
+  assert.equal(
+    (await e2e.containers(app)).map((c) => c.Id),
+    before,
+  );
+});
 
 test.run();
