@@ -111,4 +111,23 @@ engineTest('(b) redeploy: every request during the hook gets the old version, th
   assert.equal(await e2e.imageTags(app), [`slipway/${app}:1`, `slipway/${app}:2`]);
 });
 
+engineTest('formation: web ×2 and a worker, each its own container; a redeploy replaces all three', async () => {
+  const { dir, port, app } = await e2e.dockerApp('formation', 'web: node server.js\nworker: exec sleep 600\n', {
+    formation: { web: 2, worker: 1 },
+  });
+  const first = await e2e.deploy(dir, ['--revision', 'v1']);
+  assert.is(first.code, 0, first.stderr);
+  const processes = async () =>
+    (await e2e.containers(app))
+      .map((c) => `${c.Labels['slipway.release']} ${c.Labels['slipway.process']} ${c.State}`)
+      .sort();
+  assert.equal(await processes(), ['1 web-1 running', '1 web-2 running', '1 worker-1 running']);
+  const second = await e2e.deploy(dir, ['--revision', 'v2']);
+  assert.is(second.code, 0, second.stderr);
+  assert.equal(await processes(), ['2 web-1 running', '2 web-2 running', '2 worker-1 running']);
+  const bodies = new Set<string>();
+  for (let i = 0; i < 10; i++) bodies.add((await get(port)).body);
+  assert.equal([...bodies], ['v2']);
+});
+
 test.run();

@@ -73,13 +73,8 @@ async function failure(ctx: DeploymentContext, s: Started, state: string, exitCo
   const tail = last.length ? ` — last output: ${last.join(' ⏎ ')}` : '';
   const data = { process: s.plan.name, lastLines: last };
   if (state === 'exited') {
-    return new SlipwayError(
-      'START_CRASHED',
-      `${s.plan.name} exited with status ${exitCode ?? '?'} before it was ready${tail}`,
-      {
-        data,
-      },
-    );
+    const message = `${s.plan.name} exited with status ${exitCode ?? '?'} before it was ready${tail}`;
+    return new SlipwayError('START_CRASHED', message, { data });
   }
   const what =
     state === 'unhealthy'
@@ -102,9 +97,12 @@ async function failure(ctx: DeploymentContext, s: Started, state: string, exitCo
 export async function startFormation(ctx: DeploymentContext, docker: Docker): Promise<StartedFormation> {
   const tag = image(ctx);
   const plan = formationPlan(ctx.procfile, ctx.config.formation, await imageHasCommand(ctx, docker, tag));
-  const started: Started[] = [];
+  // All at once: a formation of several containers starts in the time of one.
+  const attempts = await Promise.allSettled(plan.map((p) => startOne(ctx, docker, p, tag)));
+  const started = attempts.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []));
   try {
-    for (const p of plan) started.push(await startOne(ctx, docker, p, tag));
+    const refused = attempts.find((a): a is PromiseRejectedResult => a.status === 'rejected');
+    if (refused) throw refused.reason;
     const healthcheck = ctx.config.healthcheck
       ? { path: ctx.config.healthcheck.path, timeoutMs: ctx.config.healthcheck.timeout }
       : undefined;
