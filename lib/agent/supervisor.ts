@@ -270,7 +270,8 @@ export class Supervisor {
     set.delete(proc);
     if (set.size === 0) this.#oneOffs.delete(deploymentId);
     limit.dispose();
-    await copy.dispose();
+    // Unmounting and removing the copy is cleanup: the result does not wait for it.
+    void copy.dispose().catch((error) => this.host.log(`scratch cleanup ${scratchName}: ${(error as Error).message}`));
     const exitCode =
       reason === 'timeout' ? -128 : (exit.code ?? 128 + (exit.signal ? (signalNumbers[exit.signal] ?? 0) : 0));
     return {
