@@ -11,7 +11,7 @@ import { runDeployment } from '../run-deployment.js';
 interface ReleaseRow {
   release: number;
   version: string;
-  artifact: { path?: string };
+  artifact: { path?: string; image?: string };
 }
 
 export const { run } = defineCommand({ ...appOption }, async ({ values, positionals }, io) => {
@@ -30,12 +30,22 @@ export const { run } = defineCommand({ ...appOption }, async ({ values, position
     target = releases.find((r) => live && r.release < live.release);
     if (!target) throw new SlipwayError('RELEASE_NOT_FOUND', `${app} has no earlier release to roll back to`);
   }
-  if (!target.artifact.path)
-    throw new SlipwayError('RELEASE_NOT_FOUND', `release ${target.release} has no build on disk`);
-  // The release's own config (its snapshot holds it), as Heroku rolls back to the old slug.
-  const config = await loadConfig(target.artifact.path);
+  const { path, image } = target.artifact;
+  if (!path && !image) {
+    throw new SlipwayError('RELEASE_NOT_FOUND', `release ${target.release} of ${app} has no build to reuse`);
+  }
+  // A directory release holds its own config and Procfile, as Heroku rolls back
+  // to the old slug. An image release takes them from the app directory here.
+  const dir = path ?? process.cwd();
+  const config = await loadConfig(dir);
+  if (!path && config.app !== app && !values.app) {
+    throw new SlipwayError(
+      'USAGE',
+      `run the rollback of ${app} from its app directory (found app "${config.app}" here)`,
+    );
+  }
   config.app = app;
-  const procfile = await readProcfile(join(target.artifact.path));
+  const procfile = await readProcfile(join(dir));
   const record = await runDeployment({
     config,
     procfile,
