@@ -19,15 +19,14 @@
 // Everything listens on 127.0.0.1. Cleanup removes only what this run made:
 // its agent (by pid), the containers labelled with its app or its script
 // label, its images, its temporary directory.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { describeFailure, freePort, median, runCommand, waitForVersion } from './support.mjs';
 
 const TARGET_RATIO = 1.15;
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -42,93 +41,16 @@ const timeoutS = option('timeout', 900);
 
 // ── helpers ────────────────────────────────────────────────────────────────
 
-const median = (values) => {
-  const v = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(v.length / 2);
-  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
-};
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 function sh(file, args, options = {}) {
   const r = spawnSync(file, args, { encoding: 'utf8', ...options });
   if (r.status !== 0) throw new Error(`${file} ${args.join(' ')} failed: ${r.stderr || r.error?.message}`);
   return r.stdout;
 }
 
-/** Runs a command to completion; every stdout line carries the time it arrived. */
-function run(file, args, { env, timeoutMs = 120_000 } = {}) {
-  return new Promise((resolve) => {
-    const t0 = performance.now();
-    const child = spawn(file, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let partial = '';
-    const lines = [];
-    child.stdout.on('data', (chunk) => {
-      const t = performance.now() - t0;
-      stdout += chunk;
-      partial += chunk;
-      for (let i = partial.indexOf('\n'); i >= 0; i = partial.indexOf('\n')) {
-        lines.push({ t, line: partial.slice(0, i) });
-        partial = partial.slice(i + 1);
-      }
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, lines, ms: performance.now() - t0 });
-    });
-  });
-}
-
-function failure(what, r) {
-  return new Error(`${what} exited with ${r.code ?? r.signal}\n${r.stdout.slice(-1500)}\n${r.stderr.slice(-1500)}`);
-}
-
-function httpGet(port) {
-  return new Promise((resolve) => {
-    const req = request(
-      { host: '127.0.0.1', port, path: '/', agent: false, timeout: 2000, headers: { connection: 'close' } },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c) => {
-          body += c;
-        });
-        res.on('end', () => resolve({ status: res.statusCode, body }));
-        res.on('error', () => resolve(null));
-      },
-    );
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(null));
-    req.end();
-  });
-}
-
-/** Polls until a GET answers 200 with the version; the redeploy counts until the new version serves. */
-async function waitForVersion(port, version, timeoutMs = 15_000) {
-  const wanted = new RegExp(`\\s${version}\\s`);
-  const deadline = performance.now() + timeoutMs;
-  let last = null;
-  while (performance.now() < deadline) {
-    last = await httpGet(port);
-    if (last?.status === 200 && wanted.test(last.body)) return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`127.0.0.1:${port} did not answer with ${version} (last: ${JSON.stringify(last)})`);
+/** A command run to completion, timed; `ms` is its wall time. */
+async function run(file, args, { env, timeoutMs = 120_000 } = {}) {
+  const r = await runCommand(file, args, { env, timeoutMs });
+  return { ...r, ms: r.exitMs };
 }
 
 // ── set-up ─────────────────────────────────────────────────────────────────
@@ -204,7 +126,7 @@ function phasesOf(lines, exitMs) {
 async function slipwayRedeploy(version, routerPort) {
   const t0 = performance.now();
   const r = await run(process.execPath, [bin, 'deploy', appDir, '--revision', version, '--json'], { env });
-  if (r.code !== 0) throw failure('slipway deploy', r);
+  if (r.code !== 0) throw describeFailure('slipway deploy', r);
   await waitForVersion(routerPort, version);
   const ms = performance.now() - t0;
   return { ms, cliMs: r.ms, steps: phasesOf(r.lines, r.ms) };
@@ -214,7 +136,7 @@ async function scriptRedeploy(version) {
   const port = await freePort();
   const t0 = performance.now();
   const r = await run('bash', [join(root, 'bench', 'docker-redeploy.sh'), image, version, String(port), stateFile]);
-  if (r.code !== 0) throw failure('bench/docker-redeploy.sh', r);
+  if (r.code !== 0) throw describeFailure('bench/docker-redeploy.sh', r);
   await waitForVersion(port, version);
   return { ms: performance.now() - t0, cliMs: r.ms };
 }
