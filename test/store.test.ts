@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -59,7 +59,7 @@ test('a fresh file gets the whole schema, owner-only permissions and WAL', () =>
     .prepare<[], { name: string }>(`SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`)
     .all()
     .map((t) => t.name);
-  assert.equal(tables, ['apps', 'config_vars', 'deployments', 'live', 'logs', 'processes', 'releases']);
+  assert.equal(tables, ['apps', 'config_vars', 'deployments', 'first_deploy', 'live', 'logs', 'processes', 'releases']);
   db.close();
   store.close();
 });
@@ -604,6 +604,41 @@ test('an in-memory store works for tests of other parts', () => {
   assert.is(store.nextRelease('web'), 1);
   store.close();
   store.close(); // closing twice is harmless
+});
+
+test('scripts.first-deploy state: attempts counted, the first success kept for good', () => {
+  const store = Store.open(freshFile());
+  store.ensureApp('shop', { host: '127.0.0.1' });
+  assert.equal(store.getFirstDeploy('shop'), { attempts: 0, succeededAt: null, deploymentId: null });
+  assert.is(store.recordFirstDeploy('shop', { deploymentId: 'd1', succeeded: false }).attempts, 1);
+  const ok = store.recordFirstDeploy('shop', { deploymentId: 'd2', succeeded: true });
+  assert.is(ok.attempts, 2);
+  assert.ok(ok.succeededAt);
+  assert.is(ok.deploymentId, 'd2');
+  const later = store.recordFirstDeploy('shop', { deploymentId: 'd3', succeeded: false });
+  assert.equal(later, ok);
+  store.close();
+});
+
+test('a database written by schema version 1 is upgraded in place, its data kept', () => {
+  const file = freshFile();
+  mkdirSync(join(file, '..'), { recursive: true });
+  const db = raw(file);
+  migrate(db, file, migrations.slice(0, 1));
+  db.prepare(
+    `INSERT INTO apps (name, id, port, host, created_at) VALUES ('old', 'abc', 5000, '127.0.0.1', 'then')`,
+  ).run();
+  assert.is(db.pragma('user_version', { simple: true }), 1);
+  db.close();
+  const store = Store.open(file);
+  assert.is(store.getApp('old')?.port, 5000);
+  assert.equal(store.getFirstDeploy('old').attempts, 0);
+  store.recordFirstDeploy('old', { deploymentId: 'd1', succeeded: true });
+  store.close();
+  const check = raw(file);
+  assert.is(check.pragma('user_version', { simple: true }), latestVersion());
+  assert.ok(latestVersion() >= 2);
+  check.close();
 });
 
 test.run();

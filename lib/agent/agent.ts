@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import type {
   Artifact,
   DeploymentRecord,
@@ -485,47 +483,17 @@ export class Agent {
     return { vars };
   }
 
-  /**
-   * Whether the app's `scripts.first-deploy` has succeeded, and how often it
-   * ran. A small owner-only file beside the app's releases, so a success
-   * outlives agent restarts and is never forgotten.
-   */
+  /** Whether the app's `scripts.first-deploy` has succeeded, and how often it ran (kept in the store). */
   firstDeployState(app: string): FirstDeployState {
-    try {
-      const state = JSON.parse(readFileSync(this.#firstDeployFile(app), 'utf8')) as FirstDeployState;
-      return {
-        attempts: state.attempts ?? 0,
-        succeededAt: state.succeededAt ?? null,
-        deploymentId: state.deploymentId ?? null,
-      };
-    } catch {
-      return { attempts: 0, succeededAt: null, deploymentId: null };
-    }
+    return this.store.getFirstDeploy(app);
   }
 
   recordFirstDeploy(app: string, run: { deploymentId: string; exitCode: number }): FirstDeployState {
     const d = this.#deployment(run.deploymentId);
-    if (d.app !== app)
+    if (d.app !== app) {
       throw new SlipwayError('DEPLOY_NOT_FOUND', `deployment ${run.deploymentId} is not one of ${app}`);
-    const before = this.firstDeployState(app);
-    // Once it succeeded it stays succeeded, whatever is reported later.
-    const state: FirstDeployState = before.succeededAt
-      ? before
-      : {
-          attempts: before.attempts + 1,
-          succeededAt: run.exitCode === 0 ? new Date().toISOString() : null,
-          deploymentId: run.deploymentId,
-        };
-    const file = this.#firstDeployFile(app);
-    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    // Written aside then renamed: a crash never leaves half a file that would read as "never ran".
-    writeFileSync(`${file}.tmp`, `${JSON.stringify(state)}\n`, { mode: 0o600 });
-    renameSync(`${file}.tmp`, file);
-    return state;
-  }
-
-  #firstDeployFile(app: string): string {
-    return join(this.paths.apps, app, 'first-deploy.json');
+    }
+    return this.store.recordFirstDeploy(app, { deploymentId: run.deploymentId, succeeded: run.exitCode === 0 });
   }
 }
 

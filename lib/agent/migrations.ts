@@ -112,6 +112,21 @@ export const migrations: readonly Migration[] = Object.freeze([
       db.pragma(`application_id = ${APPLICATION_ID}`);
     },
   },
+  {
+    version: 2,
+    name: 'first-deploy script state',
+    up(db) {
+      db.exec(`
+        -- scripts.first-deploy: how often it ran, and when it first succeeded (then never again)
+        CREATE TABLE first_deploy (
+          app TEXT PRIMARY KEY REFERENCES apps (name) ON DELETE CASCADE,
+          attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+          succeeded_at TEXT,
+          deployment_id TEXT
+        ) STRICT;
+      `);
+    },
+  },
 ]);
 
 /** The schema version this code writes. */

@@ -113,6 +113,14 @@ export interface ProcessRow {
   startedAt: number;
 }
 
+export interface FirstDeployRow {
+  /** Runs so far, failed ones included (not counted after the first success). */
+  attempts: number;
+  /** Set by the first successful run; the script never runs again after it. */
+  succeededAt: string | null;
+  deploymentId: string | null;
+}
+
 export interface StoreOptions {
   /** Lines kept per deployment; older ones are dropped. Default 10000. */
   logLimit?: number;
@@ -283,6 +291,17 @@ function prepareAll(db: Database.Database) {
     ),
     // Keeps the counter ahead of any number used directly, so nextRelease can never hand it out again.
     coverRelease: p(`UPDATE apps SET last_release = max(last_release, ?) WHERE name = ?`),
+
+    getFirstDeploy: p<{ attempts: number; succeeded_at: string | null; deployment_id: string | null }>(
+      `SELECT attempts, succeeded_at, deployment_id FROM first_deploy WHERE app = ?`,
+    ),
+    // Once it succeeded it stays succeeded, whatever is reported later.
+    recordFirstDeploy: p(
+      `INSERT INTO first_deploy (app, attempts, succeeded_at, deployment_id) VALUES (?, 1, ?, ?)
+       ON CONFLICT (app) DO UPDATE SET attempts = attempts + 1, succeeded_at = excluded.succeeded_at,
+         deployment_id = excluded.deployment_id
+       WHERE first_deploy.succeeded_at IS NULL`,
+    ),
 
     getVars: p<{ key: string; value: string }>(`SELECT key, value FROM config_vars WHERE app = ? ORDER BY key`),
     setVar: p(
@@ -628,6 +647,22 @@ export class Store {
   listProcesses(app?: string): ProcessRow[] {
     const rows = app === undefined ? this.s.listProcesses.all() : this.s.listAppProcesses.all(app);
     return rows.map(toProcess);
+  }
+
+  // scripts.first-deploy
+  getFirstDeploy(app: string): FirstDeployRow {
+    const row = this.s.getFirstDeploy.get(app);
+    return {
+      attempts: row?.attempts ?? 0,
+      succeededAt: row?.succeeded_at ?? null,
+      deploymentId: row?.deployment_id ?? null,
+    };
+  }
+
+  /** Counts a run; the first success is kept for good. */
+  recordFirstDeploy(app: string, run: { deploymentId: string; succeeded: boolean }): FirstDeployRow {
+    this.s.recordFirstDeploy.run(app, run.succeeded ? now() : null, run.deploymentId);
+    return this.getFirstDeploy(app);
   }
 
   private tx<T>(fn: () => T): T {
