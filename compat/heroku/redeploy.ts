@@ -35,12 +35,18 @@ export async function redeploy(options: {
   source: ReleaseSource;
   kind: Extract<DeploymentKind, 'config' | 'retry'>;
   io: Io;
+  /** Restart only: no postdeploy or release command (a config change in the default mode). */
+  withoutHooks?: boolean;
 }): Promise<DeploymentRecord> {
   const { app, source } = options;
   const config = await configOf(app, source);
   config.app = app;
   config.mode = source.mode;
   const procfile = await readProcfile(source.dir ?? config.dir);
+  if (options.withoutHooks) {
+    const { postdeploy: _postdeploy, release: _release, ...processes } = procfile.processes;
+    procfile.processes = processes;
+  }
   return runDeployment({
     config,
     procfile,

@@ -1,6 +1,7 @@
 import { redeploy } from '../../../compat/heroku/redeploy.js';
 import { appHistory, liveSource } from '../../../compat/heroku/release-source.js';
 import type { AgentClient } from '../../agent/client.js';
+import type { DeploymentRecord } from '../../context.js';
 import { SlipwayError } from '../../errors.js';
 import { MASK } from '../../mask.js';
 import { agent, resolveApp } from '../app.js';
@@ -49,7 +50,8 @@ async function setAndRestart(client: AgentClient, app: string, command: string, 
 }
 
 /**
- * Heroku mode: a config change is a new release. The vars are stored first
+ * Heroku mode, and any app running in containers: a config change is a new
+ * release (in the default mode without its postdeploy). The vars are stored first
  * (the release command must see them), then the live build is deployed again
  * as a `config` release: release command, new processes, switch. If that
  * fails, the previous values are put back, so processes of the serving
@@ -64,21 +66,40 @@ async function setAsRelease(
 ): Promise<number | null> {
   const history = await appHistory(client, app);
   const live = await liveSource(client, app, history);
-  if (live?.mode !== 'heroku') return null;
+  if (!live) return null;
+  // Containers are not the agent's to restart: in the default mode a config change
+  // starts the live image again with the new env (no postdeploy), then switches.
+  const apps = await client.call<{ name: string; live: { runtime: string } | null }[]>('GET', '/apps');
+  const containers = apps.find((a) => a.name === app)?.live?.runtime === 'docker';
+  if (live.mode !== 'heroku' && !containers) return null;
   const before = await client.call<Record<string, string>>('GET', path(app, 'config'));
   await client.call('POST', path(app, 'config/store'), { changes });
   const keys = Object.keys(changes);
   if (!io.json) {
     io.out(
-      `${command === 'config:set' ? 'Setting' : 'Unsetting'} ${keys.join(', ')} on ${app}: new release (heroku mode)`,
+      `${command === 'config:set' ? 'Setting' : 'Unsetting'} ${keys.join(', ')} on ${app}: new release (${live.mode === 'heroku' ? 'heroku mode' : 'containers restart with the new env'})`,
     );
   }
-  const record = await redeploy({ client, app, source: live, kind: 'config', io });
+  const restore: Changes = Object.fromEntries(keys.map((k) => [k, k in before ? before[k]! : null]));
+  let record: DeploymentRecord;
+  try {
+    record = await redeploy({
+      client,
+      app,
+      source: live,
+      kind: 'config',
+      io,
+      withoutHooks: live.mode !== 'heroku',
+    });
+  } catch (error) {
+    // Nothing was released: the stored vars go back to what the live release runs with.
+    await client.call('POST', path(app, 'config/store'), { changes: restore });
+    throw error;
+  }
   if (record.status === 'success') {
     if (io.json) io.data({ app, changed: keys, restarted: true, release: record.release, deployment: record });
     return 0;
   }
-  const restore: Changes = Object.fromEntries(keys.map((k) => [k, k in before ? before[k]! : null]));
   await client.call('POST', path(app, 'config/store'), { changes: restore });
   if (io.json)
     io.data({ app, changed: [], restored: keys, restarted: false, release: record.release, deployment: record });
