@@ -2,7 +2,11 @@
 // Bundles the CLI into dist/cli/ (one file per command, loaded on demand):
 // a deployment then reads a handful of files instead of ~260 modules, which
 // is most of the CLI's start-up time. The agent stays in dist/lib (tsc).
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+// Chunk names carry content hashes: start clean so old chunks never pile up.
+rmSync('dist/cli', { recursive: true, force: true });
 
 await build({
   entryPoints: { main: 'lib/cli/main.ts' },
