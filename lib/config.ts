@@ -2,12 +2,14 @@
  * Finding, loading and validating the app's slipway config. Validation and
  * defaults live in resolveConfig so that they apply to every source alike.
  */
+
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { type CosmiconfigResult, cosmiconfig, defaultLoaders } from 'cosmiconfig';
 import { type ConfigProblem, describeIssues, formatPath } from './config-problems.js';
 import { configSchema, type ParsedConfig } from './config-schema.js';
 import { ConfigSyntaxError, findLine, loadYamlOrJson, settingsPath } from './config-source.js';
+import { SIZE_M_BYTES } from './env.js';
 import { catalogue, SlipwayError } from './errors.js';
 import { canonicalProcessType } from './procfile.js';
 import type { ResolvedConfig, SlipwayConfig } from './types.js';
@@ -31,7 +33,7 @@ export const DEFAULTS = Object.freeze({
   mode: 'postdeploy',
   startTimeout: 60_000,
   postdeployTimeout: 20 * 60_000,
-  postdeployMemory: 512 * 1024 * 1024,
+  postdeployMemory: SIZE_M_BYTES,
   stopGrace: 30_000,
   healthcheckTimeout: 5_000,
   keepImages: 5,

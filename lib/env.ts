@@ -9,6 +9,8 @@ const HOST_KEYS = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'SH
 
 export const STACK = 'slipway-1';
 export const DEFAULT_SIZE = 'M';
+/** Memory of an M container: formation processes and one-offs are sized for it. */
+export const SIZE_M_BYTES = 512 * 1024 * 1024;
 
 export interface RuntimeEnvInput {
   app: string;

@@ -2,21 +2,11 @@
 // APP) without PORT; (g) a file the hook writes is not visible to web.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { formationPlan } from '../plugins/docker/formation-plan.js';
-import { DockerE2E, ensureBaseImages, HookGate, runEngineTests } from './support/docker.js';
+import { formationPlan } from '../lib/formation-plan.js';
+import { dockerSuite } from './support/docker.js';
 import { get } from './support/e2e.js';
 
-const e2e = new DockerE2E();
-const gate = new HookGate();
-const engineTest = runEngineTests ? test : test.skip;
-test.before(async () => {
-  await gate.listen();
-  if (runEngineTests) ensureBaseImages();
-});
-test.after(async () => {
-  await gate.close();
-  await e2e.cleanup();
-});
+const { e2e, gate, engineTest } = dockerSuite();
 
 const procfile = (processes: Record<string, string>) => ({ processes, lines: {}, warnings: [] });
 

@@ -3,11 +3,11 @@ import { freePort } from '../../lib/agent/ports.js';
 import { waitUntilReady } from '../../lib/agent/readiness.js';
 import type { DeploymentContext, ProcessInstance, StartedFormation } from '../../lib/context.js';
 import { SlipwayError } from '../../lib/errors.js';
+import { formationPlan, type PlannedProcess } from '../../lib/formation-plan.js';
 import { containerEnv } from '../../lib/runtime-env.js';
 import { PROCESS_MEMORY } from '../process/formation.js';
 import { followOutput, lastLines } from './container-output.js';
 import { containerSpec } from './container-spec.js';
-import { formationPlan, type PlannedProcess } from './formation-plan.js';
 import { containerName, deploymentLabels } from './labels.js';
 import { waitUntilPublishedReady } from './published-readiness.js';
 

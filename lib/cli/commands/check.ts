@@ -1,17 +1,16 @@
+import { formationPlan, isOneOff } from '../../formation-plan.js';
 import { loadPlugins } from '../../plugins.js';
 import { formatBytes, formatDuration } from '../../units.js';
 import { defineCommand } from '../command.js';
 import { preflight } from '../preflight.js';
 
-const ONE_OFF = new Set(['postdeploy', 'release']);
-
 export const { run } = defineCommand({}, async ({ positionals }, io) => {
   const { config, procfile, warnings } = await preflight(positionals[0] ?? '.');
   await loadPlugins(config.plugins, config.dir);
+  // Counted as the runtimes count them, so a formation type missing from the Procfile fails here too.
   const formation: Record<string, number> = {};
-  for (const type of Object.keys(procfile.processes)) {
-    if (!ONE_OFF.has(type)) formation[type] = config.formation[type] ?? (type === 'web' ? 1 : 0);
-  }
+  for (const type of Object.keys(procfile.processes)) if (!isOneOff(type)) formation[type] = 0;
+  for (const p of formationPlan(procfile, config.formation)) formation[p.type] = (formation[p.type] ?? 0) + 1;
   const hookType = config.mode === 'heroku' ? 'release' : 'postdeploy';
   const hook = procfile.processes[hookType];
   const plugins = config.plugins.map((p) => (typeof p === 'string' ? p : Array.isArray(p) ? p[0] : p.name));

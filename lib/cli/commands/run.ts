@@ -1,11 +1,9 @@
 import type { ProcessSpec } from '../../agent/protocol.js';
-import { runtimeEnv } from '../../env.js';
+import { runtimeEnv, SIZE_M_BYTES } from '../../env.js';
 import { SlipwayError } from '../../errors.js';
 import { agent, resolveApp } from '../app.js';
 import { appOption } from '../args.js';
 import { defineCommand } from '../command.js';
-
-const ONE_OFF_MEMORY = 512 * 1024 * 1024;
 
 export const { run } = defineCommand({ ...appOption }, async ({ values, positionals }, io) => {
   if (positionals.length === 0) throw new SlipwayError('USAGE', 'run: give a command, e.g. `slipway run -- ls -la`');
@@ -29,10 +27,10 @@ export const { run } = defineCommand({ ...appOption }, async ({ values, position
         app,
         container: name,
         version: base?.runtimeEnv.CONTAINER_VERSION ?? '',
-        memory: ONE_OFF_MEMORY,
+        memory: SIZE_M_BYTES,
       }),
       timeoutMs: 24 * 3600_000,
-      memoryBytes: ONE_OFF_MEMORY,
+      memoryBytes: SIZE_M_BYTES,
       graceMs: 10_000,
       phase: 'run',
       store: false,

@@ -1,8 +1,12 @@
-import { SlipwayError } from '../../lib/errors.js';
-import type { Procfile } from '../../lib/types.js';
+import { SlipwayError } from './errors.js';
+import type { Procfile } from './types.js';
 
-/** Procfile entries that are one-offs, never long-running containers. */
+/** Procfile entries that are one-offs, never long-running processes. */
 const ONE_OFF_TYPES = new Set(['postdeploy', 'release']);
+
+export function isOneOff(type: string): boolean {
+  return ONE_OFF_TYPES.has(type);
+}
 
 export interface PlannedProcess {
   type: string;
@@ -15,14 +19,14 @@ export interface PlannedProcess {
 }
 
 /**
- * The containers to start, as the process runtime counts them: web ×1 by
- * default, or what `formation` says. A Procfile without web still gets a web
- * container when the image has a CMD (an image is an app on its own).
+ * The processes a runtime starts: web ×1 by default, or what `formation`
+ * says; one-offs never. A Procfile without web gets no web process (workers
+ * only), unless the artifact brings its own command (an image with a CMD).
  */
 export function formationPlan(
   procfile: Procfile,
   formation: Record<string, number>,
-  imageHasCommand: boolean,
+  imageHasCommand = false,
 ): PlannedProcess[] {
   const counts: Record<string, number> = { web: 1, ...formation };
   const plan: PlannedProcess[] = [];
