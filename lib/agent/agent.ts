@@ -57,8 +57,9 @@ export class Agent {
     this.supervisor = new Supervisor({
       paths,
       configVars: (app) => store.getConfigVars(app),
+      // Called per line of process output: one insert, no lookup (the supervisor only
+      // stores output of processes that belong to a recorded deployment).
       output: (app, deploymentId, phase, stream, line) => {
-        if (!this.store.getDeployment(deploymentId)) return;
         this.store.appendLogs(deploymentId, [{ phase, stream, line: this.#masker(app).mask(line), ts: Date.now() }]);
       },
       recordProcess: (p) => store.recordProcess(p),
@@ -284,7 +285,8 @@ export class Agent {
       live: live
         ? { release: live.release, version: live.version, deploymentId: live.deploymentId, upstreams: live.upstreams }
         : null,
-      firstDeploy: !this.store.listDeployments({ app: request.app }).some((d) => d.status === 'success'),
+      // Only a successful deployment makes a live release, and it stays live until the next one.
+      firstDeploy: live === undefined,
       appId: this.store.getApp(request.app)?.id,
     };
   }

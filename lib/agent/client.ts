@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
-import { request } from 'node:http';
+import { type IncomingMessage, request } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type {
@@ -40,6 +40,21 @@ function toError(body: unknown, status: number): SlipwayError {
   return new SlipwayError(code, e?.message ?? `agent answered HTTP ${status}`, { data: e?.data });
 }
 
+/** A whole JSON answer; null when the body is empty or not JSON. */
+function readJson(res: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('end', () => {
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null'));
+      } catch {
+        resolve(null);
+      }
+    });
+  });
+}
+
 /** Talks to the agent over its unix socket; the Deployer's control plane in production. */
 export class AgentClient implements ControlPlane {
   constructor(readonly paths: AgentPaths = agentPaths()) {}
@@ -55,15 +70,7 @@ export class AgentClient implements ControlPlane {
           headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {},
         },
         (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            let parsed: unknown;
-            try {
-              parsed = JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null');
-            } catch {
-              parsed = null;
-            }
+          void readJson(res).then((parsed) => {
             if ((res.statusCode ?? 500) >= 400) reject(toError(parsed, res.statusCode ?? 500));
             else resolve(parsed as T);
           });
@@ -95,17 +102,7 @@ export class AgentClient implements ControlPlane {
         },
         (res) => {
           if ((res.statusCode ?? 500) >= 400) {
-            const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () => {
-              let parsed: unknown = null;
-              try {
-                parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-              } catch {
-                // not JSON
-              }
-              reject(toError(parsed, res.statusCode ?? 500));
-            });
+            void readJson(res).then((parsed) => reject(toError(parsed, res.statusCode ?? 500)));
             return;
           }
           let failure: SlipwayError | undefined;

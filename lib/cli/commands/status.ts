@@ -1,3 +1,4 @@
+import { formatDuration } from '../../units.js';
 import { agent } from '../app.js';
 import { defineCommand } from '../command.js';
 import { table } from '../table.js';
@@ -12,10 +13,7 @@ interface AppStatus {
 }
 
 function uptime(since: number): string {
-  const s = Math.round((Date.now() - since) / 1000);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60}s`;
-  return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
+  return formatDuration(Math.round((Date.now() - since) / 1000) * 1000);
 }
 
 export const { run } = defineCommand({}, async (_args, io) => {
