@@ -7,20 +7,10 @@ import type Docker from 'dockerode';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { strayContainers } from '../plugins/docker/app-containers.js';
-import { DockerE2E, ensureBaseImages, HookGate, runEngineTests } from './support/docker.js';
-import { alive, get, until } from './support/e2e.js';
+import { dockerSuite } from './support/docker.js';
+import { get, servedBody, until } from './support/e2e.js';
 
-const e2e = new DockerE2E();
-const gate = new HookGate();
-const engineTest = runEngineTests ? test : test.skip;
-test.before(async () => {
-  await gate.listen();
-  if (runEngineTests) ensureBaseImages();
-});
-test.after(async () => {
-  await gate.close();
-  await e2e.cleanup();
-});
+const { e2e, gate, engineTest } = dockerSuite();
 
 test('recovery keeps the live and the running deployment, and takes everything else', () => {
   const c = (id: string, deployment?: string) =>
@@ -88,19 +78,9 @@ engineTest('(j) agent restarted (SIGTERM, then SIGKILL): the containers keep run
   assert.is(second.code, 0, second.stderr);
   const before = (await e2e.containers(app)).map((c) => c.Id);
   for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
-    const pid = e2e.agentPid()!;
-    process.kill(pid, signal);
-    await until(() => !alive(pid), 10_000, 'the agent to exit');
-    const status = await e2e.run(['status']);
+    const status = await e2e.restartAgent(signal);
     assert.is(status.code, 0, status.stderr);
-    const body = await until(
-      async () => {
-        const r = await get(port).catch(() => null);
-        return r?.status === 200 ? r.body : null;
-      },
-      5000,
-      `the live release to serve again after ${signal}`,
-    );
+    const body = await servedBody(port, 5000, `the live release to serve again after ${signal}`);
     assert.is(body, 'v2');
   }
   assert.equal(

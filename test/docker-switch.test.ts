@@ -6,20 +6,10 @@ import * as assert from 'uvu/assert';
 import { freePort } from '../lib/agent/ports.js';
 import { containerSpec } from '../plugins/docker/container-spec.js';
 import { connectionHolds } from '../plugins/docker/published-readiness.js';
-import { DockerE2E, docker, ensureBaseImages, HookGate, runEngineTests } from './support/docker.js';
+import { docker, dockerSuite } from './support/docker.js';
 import { get, until } from './support/e2e.js';
 
-const e2e = new DockerE2E();
-const gate = new HookGate();
-const engineTest = runEngineTests ? test : test.skip;
-test.before(async () => {
-  await gate.listen();
-  if (runEngineTests) ensureBaseImages();
-});
-test.after(async () => {
-  await gate.close();
-  await e2e.cleanup();
-});
+const { e2e, gate, engineTest } = dockerSuite();
 
 test('a web container runs `sh -c` on the host network with $PORT, or publishes $PORT on 127.0.0.1 only', () => {
   const plan = { name: 'a-r1-web-1', image: 'slipway/a:1', command: 'node server.js', labels: { 'slipway.app': 'a' } };

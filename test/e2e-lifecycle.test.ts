@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { alive, E2E, get, startedPids, until } from './support/e2e.js';
+import { alive, E2E, get, servedBody, startedPids, until } from './support/e2e.js';
 
 const e2e = new E2E();
 test.after(() => e2e.cleanup());
@@ -30,14 +30,7 @@ test('a crashed web process of the live release is restarted', async () => {
     'a new web process',
   );
   assert.ok(alive(restarted.pid));
-  const body = await until(
-    async () => {
-      const r = await get(port).catch(() => null);
-      return r?.status === 200 ? r.body : null;
-    },
-    10_000,
-    'the restarted process to answer',
-  );
+  const body = await servedBody(port, 10_000, 'the restarted process to answer');
   assert.is(body, 'v1');
 });
 

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { alive, E2E, get, until } from './support/e2e.js';
+import { alive, E2E, get, servedBody, until } from './support/e2e.js';
 
 const e2e = new E2E();
 test.after(() => e2e.cleanup());
@@ -63,19 +63,9 @@ test('(j) agent restarted with SIGTERM and with SIGKILL: history intact, live re
   assert.is((await e2e.deploy(dir, ['--revision', 'v1'])).code, 0);
   assert.is((await e2e.deploy(dir, ['--revision', 'v2'])).code, 0);
   for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
-    const pid = e2e.agentPid()!;
-    process.kill(pid, signal);
-    await until(() => !alive(pid), 10_000, 'the agent to exit');
-    const status = await e2e.run(['status']);
+    const status = await e2e.restartAgent(signal);
     assert.is(status.code, 0, status.stderr);
-    const body = await until(
-      async () => {
-        const r = await get(port).catch(() => null);
-        return r?.status === 200 ? r.body : null;
-      },
-      2000,
-      `the live release to serve again after ${signal}`,
-    );
+    const body = await servedBody(port, 2000, `the live release to serve again after ${signal}`);
     assert.is(body, 'v2');
     const list = await e2e.json<any[]>(['deployments', '--app', 'survivor']);
     assert.equal(

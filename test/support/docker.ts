@@ -11,6 +11,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Docker from 'dockerode';
+import { test } from 'uvu';
 import { E2E } from './e2e.js';
 
 export const docker = new Docker();
@@ -204,4 +205,23 @@ export class HookGate {
   close(): Promise<void> {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
+}
+
+/**
+ * The set-up every Docker end-to-end file shares: a DockerE2E, a HookGate
+ * listening for the file's hooks, base images built once, and `engineTest`,
+ * which runs a test only when an Engine answers (or CI requires one).
+ */
+export function dockerSuite(): { e2e: DockerE2E; gate: HookGate; engineTest: typeof test } {
+  const e2e = new DockerE2E();
+  const gate = new HookGate();
+  test.before(async () => {
+    await gate.listen();
+    if (runEngineTests) ensureBaseImages();
+  });
+  test.after(async () => {
+    await gate.close();
+    await e2e.cleanup();
+  });
+  return { e2e, gate, engineTest: runEngineTests ? test : (test.skip as unknown as typeof test) };
 }

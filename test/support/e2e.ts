@@ -86,6 +86,14 @@ export class E2E {
     return JSON.parse(r.stdout) as T;
   }
 
+  /** Stops the agent with a signal, then runs a command that starts it again. */
+  async restartAgent(signal: NodeJS.Signals): Promise<Result> {
+    const pid = this.agentPid()!;
+    process.kill(pid, signal);
+    await until(() => !alive(pid), 10_000, 'the agent to exit');
+    return this.run(['status']);
+  }
+
   agentPid(): number | null {
     try {
       return Number(readFileSync(join(this.home, 'run', 'agent.pid'), 'utf8'));
@@ -119,6 +127,19 @@ export function get(port: number, path = '/'): Promise<{ status: number; body: s
     req.on('error', reject);
     req.end();
   });
+}
+
+/** Polls until the app answers 200 through the router; returns the body. */
+export async function servedBody(port: number, timeoutMs: number, what = 'the app to answer'): Promise<string> {
+  const body = await until(
+    async () => {
+      const r = await get(port).catch(() => null);
+      return r?.status === 200 ? r.body : null;
+    },
+    timeoutMs,
+    what,
+  );
+  return body as string;
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
