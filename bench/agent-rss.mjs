@@ -3,7 +3,7 @@
 // (same app, same number of reloads) is read the same way, for scale.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { median, runCommand } from './redeploy.mjs';
+import { median, readPid, runCommand } from './support.mjs';
 
 export const RSS_TARGET_MIB = 60;
 
@@ -13,15 +13,6 @@ function procStatusMiB(pid, field) {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
     return m ? Number(m[1]) / 1024 : null;
-  } catch {
-    return null;
-  }
-}
-
-function readPid(file) {
-  try {
-    const pid = Number(readFileSync(file, 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : null;
   } catch {
     return null;
   }

@@ -26,7 +26,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { describeFailure, freePort, median, runCommand, waitForVersion } from './support.mjs';
+import { deploySegments, describeFailure, freePort, median, runCommand, waitForVersion } from './support.mjs';
 
 const TARGET_RATIO = 1.15;
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -101,26 +101,16 @@ function prepare(routerPort) {
  * --json events: they add up to the command's wall time.
  */
 function phasesOf(lines, exitMs) {
-  const events = lines.filter((l) => l.line.trim()).map((l) => ({ t: l.t, e: JSON.parse(l.line) }));
-  const at = (pred) => events.find(({ e }) => pred(e))?.t;
-  const step = (name, state) => at((e) => e.type === 'step' && e.step === name && e.state === state);
-  const marks = [
-    ['cli start → opened', at((e) => e.type === 'opened')],
-    ['build (tag the image)', step('build', 'done')],
-    ['start web-1', step('start', 'done')],
-    ['postdeploy container', step('postdeploy', 'done')],
-    ['switch', step('switch', 'done')],
-    ['retire (drain, stop, remove)', at((e) => e.type === 'result')],
-    ['cli exit', exitMs],
-  ];
-  const phases = {};
-  let previous = 0;
-  for (const [name, t] of marks) {
-    if (t === undefined) continue;
-    phases[name] = t - previous;
-    previous = t;
-  }
-  return phases;
+  const events = lines.filter((l) => l.line.trim()).map((l) => ({ t: l.t, event: JSON.parse(l.line) }));
+  return deploySegments(events, exitMs, [
+    'cli start → opened',
+    'build (tag the image)',
+    'start web-1',
+    'postdeploy container',
+    'switch',
+    'retire (drain, stop, remove)',
+    'cli exit',
+  ]);
 }
 
 async function slipwayRedeploy(version, routerPort) {

@@ -16,15 +16,19 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { describeFailure, freePort, httpGet, median, percentile, runCommand, waitForVersion } from './support.mjs';
+import {
+  deploySegments,
+  describeFailure,
+  freePort,
+  median,
+  percentile,
+  runCommand,
+  waitForVersion,
+} from './support.mjs';
 
 export const REDEPLOY_TARGET_MS = 350;
 export const PM2_REFERENCE_MS = 650;
 export const APP_NAME = 'bench-hello';
-
-// ── helpers ────────────────────────────────────────────────────────────────
-
-export { describeFailure, freePort, httpGet, median, percentile, runCommand, waitForVersion };
 
 // ── the app ────────────────────────────────────────────────────────────────
 
@@ -61,24 +65,15 @@ function parseEvents(lines) {
  * they add up to the command's wall time.
  */
 function phasesOf(events, exitMs) {
-  const at = (pred) => events.find(({ event }) => pred(event))?.t;
-  const step = (name, state) => at((e) => e.type === 'step' && e.step === name && e.state === state);
-  const marks = [
-    ['cli start → opened', at((e) => e.type === 'opened')],
-    ['opened → build done', step('build', 'done')],
-    ['build done → start done', step('start', 'done')],
-    ['start done → postdeploy done', step('postdeploy', 'done')],
-    ['postdeploy done → switch done', step('switch', 'done')],
-    ['switch done → result (retire, finish)', at((e) => e.type === 'result')],
-    ['result → process exit', exitMs],
-  ];
-  const phases = {};
-  let previous = 0;
-  for (const [name, t] of marks) {
-    if (t === undefined) continue;
-    phases[name] = t - previous;
-    previous = t;
-  }
+  const phases = deploySegments(events, exitMs, [
+    'cli start → opened',
+    'opened → build done',
+    'build done → start done',
+    'start done → postdeploy done',
+    'postdeploy done → switch done',
+    'switch done → result (retire, finish)',
+    'result → process exit',
+  ]);
   const stepMs = {};
   for (const { event } of events) {
     if (event.type === 'step' && event.state === 'done' && typeof event.ms === 'number') stepMs[event.step] = event.ms;

@@ -13,13 +13,14 @@
 // started), and the directory is removed. bench/router.mjs, when present, runs
 // last as a child process.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { agentRssBench, RSS_TARGET_MIB } from './agent-rss.mjs';
-import { REDEPLOY_TARGET_MS, redeployBench, runCommand } from './redeploy.mjs';
+import { REDEPLOY_TARGET_MS, redeployBench } from './redeploy.mjs';
+import { readPid, runCommand } from './support.mjs';
 import { VERSION_TARGET_RATIO, versionBench } from './version.mjs';
 
 const ALL = ['version', 'redeploy', 'agent-rss', 'router'];
@@ -73,15 +74,6 @@ function alive(pid) {
     return true;
   } catch {
     return false;
-  }
-}
-
-function readPid(file) {
-  try {
-    const pid = Number(readFileSync(file, 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : null;
-  } catch {
-    return null;
   }
 }
 

@@ -1,5 +1,6 @@
 // Helpers shared by the benchmarks: statistics, ports, timed child processes, HTTP polling.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -132,4 +133,42 @@ export async function waitForVersion(port, version, timeoutMs = 10_000) {
   throw new Error(
     `127.0.0.1:${port} did not answer with ${version} within ${timeoutMs} ms (last: ${JSON.stringify(last)})`,
   );
+}
+
+/** A pid file's pid, or null when the file is missing or holds no pid. */
+export function readPid(file) {
+  try {
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Contiguous segments of one `deploy --json` run, from the arrival times of
+ * its events (`[{ t, event }]`): they add up to the command's wall time.
+ * `labels` names the 7 segments ending at: opened, build, start, postdeploy,
+ * switch, result, process exit.
+ */
+export function deploySegments(events, exitMs, labels) {
+  const at = (pred) => events.find(({ event }) => pred(event))?.t;
+  const done = (name) => at((e) => e.type === 'step' && e.step === name && e.state === 'done');
+  const ends = [
+    at((e) => e.type === 'opened'),
+    done('build'),
+    done('start'),
+    done('postdeploy'),
+    done('switch'),
+    at((e) => e.type === 'result'),
+    exitMs,
+  ];
+  const phases = {};
+  let previous = 0;
+  ends.forEach((t, i) => {
+    if (t === undefined) return;
+    phases[labels[i]] = t - previous;
+    previous = t;
+  });
+  return phases;
 }
