@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
-import { type IncomingMessage, request } from 'node:http';
+import { type IncomingMessage, type RequestOptions, request } from 'node:http';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type {
@@ -59,23 +60,27 @@ function readJson(res: IncomingMessage): Promise<unknown> {
 export class AgentClient implements ControlPlane {
   constructor(readonly paths: AgentPaths = agentPaths()) {}
 
+  #options(method: string, path: string, payload: string | undefined): RequestOptions {
+    return {
+      method,
+      path,
+      headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {},
+      // A connection per request, without http.Agent: a CLI makes a handful of
+      // calls, and the Agent's host bookkeeping (an IPv6 regex compiled on first
+      // use) costs each invocation ~10 ms. No idle socket can hold the CLI either.
+      createConnection: () => connect(this.paths.socket),
+    };
+  }
+
   call<T>(method: string, path: string, body?: unknown): Promise<T> {
     return new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
-      const req = request(
-        {
-          socketPath: this.paths.socket,
-          method,
-          path,
-          headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {},
-        },
-        (res) => {
-          void readJson(res).then((parsed) => {
-            if ((res.statusCode ?? 500) >= 400) reject(toError(parsed, res.statusCode ?? 500));
-            else resolve(parsed as T);
-          });
-        },
-      );
+      const req = request(this.#options(method, path, payload), (res) => {
+        void readJson(res).then((parsed) => {
+          if ((res.statusCode ?? 500) >= 400) reject(toError(parsed, res.statusCode ?? 500));
+          else resolve(parsed as T);
+        });
+      });
       req.on('error', (error) =>
         reject(
           new SlipwayError('AGENT_UNAVAILABLE', `cannot reach the agent at ${this.paths.socket}: ${error.message}`, {
@@ -92,42 +97,33 @@ export class AgentClient implements ControlPlane {
     return new Promise((resolve, reject) => {
       const payload = JSON.stringify(body);
       let final: Exit | undefined;
-      const req = request(
-        {
-          socketPath: this.paths.socket,
-          method: 'POST',
-          path,
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
-          signal,
-        },
-        (res) => {
-          if ((res.statusCode ?? 500) >= 400) {
-            void readJson(res).then((parsed) => reject(toError(parsed, res.statusCode ?? 500)));
-            return;
+      const req = request({ ...this.#options('POST', path, payload), signal }, (res) => {
+        if ((res.statusCode ?? 500) >= 400) {
+          void readJson(res).then((parsed) => reject(toError(parsed, res.statusCode ?? 500)));
+          return;
+        }
+        let failure: SlipwayError | undefined;
+        const split = lineSplitter((line) => {
+          if (!line) return;
+          const m = JSON.parse(line) as StreamMessage;
+          if (m.type === 'exit') final = m;
+          else if (m.type === 'error') failure = toError({ error: m }, 500);
+          else onMessage(m);
+        });
+        res.on('data', (c: Buffer) => split.push(c));
+        // An agent that dies mid-stream aborts the response: never wait for an end that won't come.
+        res.on('close', () => {
+          if (!res.complete) {
+            reject(new SlipwayError('AGENT_UNAVAILABLE', 'lost the agent while the one-off was running'));
           }
-          let failure: SlipwayError | undefined;
-          const split = lineSplitter((line) => {
-            if (!line) return;
-            const m = JSON.parse(line) as StreamMessage;
-            if (m.type === 'exit') final = m;
-            else if (m.type === 'error') failure = toError({ error: m }, 500);
-            else onMessage(m);
-          });
-          res.on('data', (c: Buffer) => split.push(c));
-          // An agent that dies mid-stream aborts the response: never wait for an end that won't come.
-          res.on('close', () => {
-            if (!res.complete) {
-              reject(new SlipwayError('AGENT_UNAVAILABLE', 'lost the agent while the one-off was running'));
-            }
-          });
-          res.on('end', () => {
-            split.end();
-            if (failure) reject(failure);
-            else if (final) resolve(final);
-            else reject(new SlipwayError('AGENT_UNAVAILABLE', 'the agent closed the stream before the one-off ended'));
-          });
-        },
-      );
+        });
+        res.on('end', () => {
+          split.end();
+          if (failure) reject(failure);
+          else if (final) resolve(final);
+          else reject(new SlipwayError('AGENT_UNAVAILABLE', 'the agent closed the stream before the one-off ended'));
+        });
+      });
       req.on('error', (error) => {
         if (signal?.aborted) reject(new SlipwayError('DEPLOY_ABORTED', 'deployment aborted'));
         else reject(new SlipwayError('AGENT_UNAVAILABLE', `lost the agent: ${error.message}`, { cause: error }));
