@@ -5,7 +5,6 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { type CosmiconfigResult, cosmiconfig, defaultLoaders } from 'cosmiconfig';
 import { type ConfigProblem, describeIssues, formatPath } from './config-problems.js';
 import { configSchema, type ParsedConfig } from './config-schema.js';
 import { ConfigSyntaxError, findLine, loadYamlOrJson, settingsPath } from './config-source.js';
@@ -51,6 +50,67 @@ export function defineConfig(config: SlipwayConfig): SlipwayConfig {
  */
 export async function loadConfig(dir: string, options: { file?: string } = {}): Promise<ResolvedConfig> {
   const appDir = resolve(dir);
+  let result: Found | null = null;
+  if (options.file) {
+    const file = resolve(options.file);
+    if (!existsSync(file)) throw new SlipwayError('CONFIG_LOAD', `config file not found: ${options.file}`);
+    result = await readConfigFile(file, { explicit: true }).catch((error: unknown) => {
+      throw loadError(error, file, appDir);
+    });
+  } else {
+    search: for (const searchDir of searchDirs(appDir)) {
+      for (const name of CONFIG_FILES) {
+        const file = join(searchDir, name);
+        if (!existsSync(file)) continue;
+        result = await readConfigFile(file, { explicit: false }).catch((error: unknown) => {
+          throw loadError(error, file, appDir);
+        });
+        if (result) {
+          refuseSiblings(result.filepath, appDir);
+          break search;
+        }
+      }
+    }
+  }
+  if (!result) return resolveConfig({}, appDir);
+  return resolveConfig(result.config, appDir, result.filepath);
+}
+
+interface Found {
+  config: unknown;
+  filepath: string;
+}
+
+const SCRIPT_FILE = /\.(c|m)?[jt]s$/;
+const UNREADABLE = new Set(['ENOENT', 'EISDIR', 'ENOTDIR', 'EACCES']);
+
+/**
+ * One config file's settings; null when a searched file holds none (empty,
+ * or a package.json without a "slipway" key), so the search goes on.
+ * YAML and JSON are read here; JavaScript and TypeScript modules (and the
+ * rare `$import` between files) go through cosmiconfig, loaded only then:
+ * a deploy's start-up does not pay for code it does not run.
+ */
+async function readConfigFile(file: string, { explicit }: { explicit: boolean }): Promise<Found | null> {
+  if (SCRIPT_FILE.test(file)) return fromCosmiconfig(file, explicit);
+  let content: string;
+  try {
+    content = readFileSync(file, 'utf8');
+  } catch (error) {
+    if (!explicit && UNREADABLE.has((error as NodeJS.ErrnoException).code ?? '')) return null;
+    throw error;
+  }
+  let settings = content.trim() === '' ? undefined : loadYamlOrJson(file, content);
+  if (basename(file) === 'package.json') settings = (settings as Record<string, unknown> | null)?.slipway;
+  if (typeof settings === 'object' && settings !== null && Object.hasOwn(settings, '$import')) {
+    return fromCosmiconfig(file, explicit);
+  }
+  if (settings === undefined || settings === null) return explicit ? { config: undefined, filepath: file } : null;
+  return { config: settings, filepath: file };
+}
+
+async function fromCosmiconfig(file: string, explicit: boolean): Promise<Found | null> {
+  const { cosmiconfig, defaultLoaders } = await import('cosmiconfig');
   const explorer = cosmiconfig('slipway', {
     searchPlaces: [...CONFIG_FILES],
     searchStrategy: 'none',
@@ -63,27 +123,9 @@ export async function loadConfig(dir: string, options: { file?: string } = {}): 
       noExt: loadYamlOrJson,
     },
   });
-
-  let result: CosmiconfigResult = null;
-  if (options.file) {
-    const file = resolve(options.file);
-    if (!existsSync(file)) throw new SlipwayError('CONFIG_LOAD', `config file not found: ${options.file}`);
-    result = await explorer.load(file).catch((error: unknown) => {
-      throw loadError(error, file, appDir);
-    });
-  } else {
-    for (const searchDir of searchDirs(appDir)) {
-      result = await explorer.search(searchDir).catch((error: unknown) => {
-        throw loadError(error, (error as { filepath?: string }).filepath, appDir);
-      });
-      if (result) {
-        refuseSiblings(result.filepath, appDir);
-        break;
-      }
-    }
-  }
-  if (!result) return resolveConfig({}, appDir);
-  return resolveConfig(result.config, appDir, result.filepath);
+  const result = await explorer.load(file);
+  if (!result || (result.isEmpty && !explicit)) return explicit ? { config: undefined, filepath: file } : null;
+  return { config: result.config, filepath: result.filepath };
 }
 
 /**

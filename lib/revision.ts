@@ -1,10 +1,9 @@
-import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 
-const run = promisify(execFile);
+// node:child_process and node:crypto load only when used: with --revision a
+// deploy needs neither, and node:crypto alone costs a CLI start ~10 ms.
 
 /** Directories whose content is fingerprinted by size and mtime only: large and derived. */
 const SHALLOW = new Set(['node_modules', 'vendor', '.venv']);
@@ -16,7 +15,8 @@ const SHALLOW = new Set(['node_modules', 'vendor', '.venv']);
 export async function detectRevision(dir: string, explicit?: string): Promise<string> {
   if (explicit) return explicit;
   try {
-    const { stdout } = await run('git', ['-C', dir, 'rev-parse', 'HEAD'], { timeout: 5000 });
+    const { execFile } = await import('node:child_process');
+    const { stdout } = await promisify(execFile)('git', ['-C', dir, 'rev-parse', 'HEAD'], { timeout: 5000 });
     const sha = stdout.trim();
     if (/^[0-9a-f]{40,64}$/.test(sha)) return sha;
   } catch {
@@ -26,6 +26,7 @@ export async function detectRevision(dir: string, explicit?: string): Promise<st
 }
 
 export async function contentHash(dir: string): Promise<string> {
+  const { createHash } = await import('node:crypto');
   const hash = createHash('sha256');
   const walk = async (current: string, shallow: boolean): Promise<void> => {
     const entries = (await readdir(current, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));

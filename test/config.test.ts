@@ -187,6 +187,17 @@ test('YAML anchors, aliases and merge keys work', async () => {
   assert.equal(config.postdeploy, { timeout: 120_000, memory: 1024 * MB });
 });
 
+test('$import merges shared settings from another file, the importing file winning', async () => {
+  const root = await tree({
+    'shared/limits.yaml': 'postdeploy:\n  timeout: 5m\nport: 4000\n',
+    'app/.slipwayrc.yaml': '$import: ../shared/limits.yaml\nport: 4100\n',
+  });
+  const config = await loadConfig(join(root, 'app'));
+  assert.is(config.port, 4100);
+  assert.is(config.postdeploy.timeout, 5 * 60_000);
+  assert.is(config.file, join(root, 'app', '.slipwayrc.yaml'));
+});
+
 test('an empty config file means the defaults', async () => {
   const root = await tree({ '.slipwayrc.yaml': '# nothing yet\n' });
   const config = await loadConfig(root);

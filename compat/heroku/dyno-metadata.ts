@@ -1,5 +1,3 @@
-import { randomUUID } from 'node:crypto';
-
 export interface DynoMetadataInput {
   app: string;
   /** The app's stable id; left out when the control plane keeps none. */
@@ -35,7 +33,8 @@ export function dynoMetadata(input: DynoMetadataInput): Record<string, string> {
     HEROKU_RELEASE_CREATED_AT: input.createdAt.toISOString(),
     HEROKU_SLUG_COMMIT: input.version,
     HEROKU_SLUG_DESCRIPTION: `Deploy ${input.version.slice(0, 7)}`,
-    HEROKU_DYNO_ID: randomUUID(),
+    // The global Web Crypto: node:crypto then loads only in heroku mode, not with every deploy.
+    HEROKU_DYNO_ID: crypto.randomUUID(),
     DYNO: dynoName(input.container),
   };
 }

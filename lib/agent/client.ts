@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import { type IncomingMessage, type RequestOptions, request } from 'node:http';
 import { connect } from 'node:net';
@@ -146,6 +145,8 @@ export class AgentClient implements ControlPlane {
     mkdirSync(this.paths.home, { recursive: true, mode: 0o700 });
     const out = openSync(this.paths.log, 'a', 0o600);
     const entry = agentEntry();
+    // Loaded here: a CLI finds the agent running far more often than not.
+    const { spawn } = await import('node:child_process');
     const child = spawn(process.execPath, [...process.execArgv, entry], {
       detached: true,
       stdio: ['ignore', out, out],

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineNotifier, type NotifyRun } from '../../lib/notifier/define-notifier.js';
 import { deployUser } from '../../lib/notifier/deploy-user.js';
 import type { NotifyResponse, Verdict } from '../../lib/notifier/http.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DeploymentContext } from '../../lib/context.js';
 import { defineNotifier, type NotifyRun } from '../../lib/notifier/define-notifier.js';
 import { deployUser } from '../../lib/notifier/deploy-user.js';
