@@ -309,19 +309,23 @@ export class Agent {
 
   async startProcesses(id: string, request: StartRequest): Promise<StartResult> {
     const d = this.#active(id);
+    // The preparation belongs to this deployment only: restarts reuse the rest of the request.
+    const { prepareOneOff, ...start } = request;
     const pending = this.#pending.get(id);
     if (pending) {
-      pending.specs = request.specs;
-      pending.request = request;
+      pending.specs = start.specs;
+      pending.request = start;
     }
-    return this.supervisor.start(d.app, id, request);
+    return this.supervisor.start(d.app, id, start, id, pending ? prepareOneOff : undefined);
   }
 
   async oneOff(id: string, request: OneOffRequest, send: (m: StreamMessage) => void, signal: AbortSignal) {
     const d = this.#active(id);
     const pending = this.#pending.get(id);
     const aborted = pending ? AbortSignal.any([signal, pending.abort.signal]) : signal;
-    return this.supervisor.runOneOff(d.app, id, request, send, aborted);
+    return this.supervisor.runOneOff(d.app, id, request, send, aborted, {
+      keepCopyWhile: () => this.#pending.has(id),
+    });
   }
 
   /** The point of no return: new requests go to the new release. */
@@ -395,6 +399,8 @@ export class Agent {
       pending?.abort.abort();
       await this.supervisor.stopDeployment(id, 5000);
     }
+    // Scratch copies of its one-offs, and one prepared for a one-off that never ran, go now.
+    this.supervisor.endDeployment(id);
     return this.store.updateDeployment(id, { ...record, finishedAt: new Date().toISOString() });
   }
 

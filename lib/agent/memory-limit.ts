@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
@@ -14,7 +15,15 @@ export interface MemoryLimit {
   watch(pgid: number, kill: () => void): void;
   /** True when the limit was hit. */
   exceeded(): boolean;
-  dispose(): void;
+  /**
+   * Removes the limit. A cgroup can only go once the kernel no longer counts
+   * any process in it, which can lag the last exit a little: removal is
+   * retried on timers (never blocking the event loop) and the promise settles
+   * once the cgroup is gone. Rejects if it is still busy after `removeForMs`.
+   */
+  dispose(): Promise<void>;
+  /** The cgroup directory, for a cgroup limit. */
+  readonly path?: string;
 }
 
 const V1_ROOT = '/sys/fs/cgroup/memory';
@@ -56,17 +65,18 @@ function cgroupV1(name: string, bytes: number): MemoryLimit | null {
     return null;
   }
   if (!tryWrite(join(dir, 'memory.limit_in_bytes'), String(bytes))) {
-    safeRmdir(dir);
+    rmdirQuietly(dir);
     return null;
   }
   // Without a swap limit the tree could page out instead of being stopped.
   tryWrite(join(dir, 'memory.memsw.limit_in_bytes'), String(bytes));
   return {
     kind: 'cgroup-v1',
+    path: dir,
     argv: (command) => cgroupArgv(join(dir, 'cgroup.procs'), command),
     watch() {},
     exceeded: () => readCounter(join(dir, 'memory.oom_control'), 'oom_kill') > 0,
-    dispose: () => safeRmdir(dir),
+    dispose: once(() => removeCgroup(dir)),
   };
 }
 
@@ -85,33 +95,59 @@ function cgroupV2(name: string, bytes: number): MemoryLimit | null {
     // the parent may already delegate memory
   }
   if (!tryWrite(join(dir, 'memory.max'), String(bytes))) {
-    safeRmdir(dir);
+    rmdirQuietly(dir);
     return null;
   }
   tryWrite(join(dir, 'memory.swap.max'), '0');
   return {
     kind: 'cgroup-v2',
+    path: dir,
     argv: (command) => cgroupArgv(join(dir, 'cgroup.procs'), command),
     watch() {},
     exceeded: () => readCounter(join(dir, 'memory.events'), 'oom_kill') > 0,
-    dispose: () => safeRmdir(dir),
+    dispose: once(() => removeCgroup(dir)),
   };
 }
 
-function safeRmdir(dir: string): void {
-  // A cgroup can only be removed once empty; the last process may take a moment to be reaped.
-  for (let i = 0; i < 50; i++) {
+function rmdirQuietly(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // nothing ran in it; a leftover empty cgroup is harmless
+  }
+}
+
+/** How long a cgroup removal keeps retrying while the kernel still counts a process in it. */
+export const REMOVE_FOR_MS = 60_000;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A cgroup can only be removed once empty, and the kernel may count the last
+ * process for a moment after it was reaped: retry with growing delays
+ * (5 ms, doubling, at most 1 s apart) instead of spinning.
+ */
+async function removeCgroup(dir: string, removeForMs = REMOVE_FOR_MS): Promise<void> {
+  const until = Date.now() + removeForMs;
+  for (let delay = 5; ; delay = Math.min(delay * 2, 1000)) {
     try {
-      rmdirSync(dir);
+      await rmdir(dir);
       return;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-      const until = Date.now() + 10;
-      while (Date.now() < until) {
-        // brief spin: cgroup removal is synchronous and rare
-      }
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return;
+      if (code !== 'EBUSY' || Date.now() >= until) throw error;
     }
+    await sleep(delay);
   }
+}
+
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let done: Promise<void> | undefined;
+  return () => {
+    done ??= fn();
+    return done;
+  };
 }
 
 const PAGE = 4096;
@@ -150,7 +186,7 @@ function rssWatch(bytes: number, intervalMs = 100): MemoryLimit {
       timer.unref();
     },
     exceeded: () => hit,
-    dispose: () => clearInterval(timer),
+    dispose: async () => clearInterval(timer),
   };
 }
 

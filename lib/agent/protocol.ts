@@ -22,6 +22,20 @@ export interface StartRequest {
   startTimeoutMs: number;
   healthcheck?: { path: string; timeoutMs: number };
   graceMs: number;
+  /**
+   * A one-off of this deployment will follow once the processes are ready
+   * (the postdeploy command): the agent prepares its scratch copy while they
+   * start. Only a one-off with the same name and `copyFrom` takes it; an
+   * unused one is removed when the deployment ends.
+   */
+  prepareOneOff?: PrepareOneOff;
+}
+
+export interface PrepareOneOff {
+  /** The one-off's name, as in OneOffRequest (`postdeploy-1`). */
+  name: string;
+  /** The release directory, as in OneOffRequest. */
+  copyFrom: string;
 }
 
 export interface StartedProcess {

@@ -13,15 +13,32 @@ export interface ScratchCopy {
 
 let overlayWorks: boolean | undefined;
 
+/** Whether makeScratchCopy may make an overlay mount here (as far as is known yet). */
+export function overlayPossible(): boolean {
+  return overlayWorks !== false && process.getuid?.() === 0;
+}
+
 /**
  * A private, writable copy of a release for a one-off: what it writes never
  * reaches the release the web processes run from. An overlay mount when the
- * machine allows it (instant, copy-on-write), a copy otherwise.
+ * machine allows it (instant, copy-on-write), a copy otherwise. With
+ * `overlayOnly`, resolves with null instead of making a full copy.
  */
-export async function makeScratchCopy(from: string, dir: string): Promise<ScratchCopy> {
+export async function makeScratchCopy(from: string, dir: string): Promise<ScratchCopy>;
+export async function makeScratchCopy(
+  from: string,
+  dir: string,
+  options: { overlayOnly: true },
+): Promise<ScratchCopy | null>;
+export async function makeScratchCopy(
+  from: string,
+  dir: string,
+  options?: { overlayOnly: true },
+): Promise<ScratchCopy | null> {
+  if (options?.overlayOnly && !overlayPossible()) return null;
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  if (overlayWorks !== false && process.getuid?.() === 0) {
+  if (overlayPossible()) {
     const upper = join(dir, 'upper');
     const work = join(dir, 'work');
     const merged = join(dir, 'app');
@@ -47,6 +64,10 @@ export async function makeScratchCopy(from: string, dir: string): Promise<Scratc
     } catch {
       overlayWorks = false;
     }
+  }
+  if (options?.overlayOnly) {
+    await rm(dir, { recursive: true, force: true });
+    return null;
   }
   const target = join(dir, 'app');
   await rm(target, { recursive: true, force: true });

@@ -6,9 +6,16 @@ import { createMemoryLimit } from './memory-limit.js';
 import type { AgentPaths } from './paths.js';
 import { scratchDir } from './paths.js';
 import { freePort } from './ports.js';
-import type { OneOffRequest, ProcessSpec, StartRequest, StartResult, StreamMessage } from './protocol.js';
+import type {
+  OneOffRequest,
+  PrepareOneOff,
+  ProcessSpec,
+  StartRequest,
+  StartResult,
+  StreamMessage,
+} from './protocol.js';
 import { waitUntilReady } from './readiness.js';
-import { makeScratchCopy } from './scratch-copy.js';
+import { makeScratchCopy, type ScratchCopy } from './scratch-copy.js';
 
 /** What the supervisor needs from the rest of the agent. */
 export interface SupervisorHost {
@@ -47,7 +54,18 @@ interface Entry {
   graceMs: number;
 }
 
+/** A scratch copy made ahead of a deployment's one-off, while its processes start. */
+interface PreparedCopy {
+  name: string;
+  copyFrom: string;
+  scratchName: string;
+  /** null when no overlay could be made: the one-off then makes its own copy. */
+  copy: Promise<ScratchCopy | null>;
+}
+
 const MAX_BACKOFF_MS = 30_000;
+/** How long stopAll waits for pending cleanups (scratch copies, cgroups) before the agent exits. */
+const CLEANUP_WAIT_MS = 5_000;
 /** A process that stayed up this long gets its backoff reset. */
 const STABLE_MS = 60_000;
 
@@ -55,17 +73,39 @@ const STABLE_MS = 60_000;
 export class Supervisor {
   #entries = new Map<string, Entry[]>();
   #oneOffs = new Map<string, Set<ManagedProcess>>();
+  /** By deployment id: at most one prepared scratch copy, until a one-off takes it or the deployment ends. */
+  #prepared = new Map<string, PreparedCopy>();
+  /** Cleanups that run after a result was sent (scratch copies, cgroups): awaited by stopAll. */
+  #cleanups = new Set<Promise<void>>();
 
   constructor(private readonly host: SupervisorHost) {}
 
-  /** Starts a formation and waits until every web process is ready. */
-  async start(app: string, deploymentId: string, request: StartRequest, key = deploymentId): Promise<StartResult> {
+  /**
+   * Starts a formation and waits until every web process is ready. With
+   * `prepareOneOff`, the scratch copy of the one-off that follows is made
+   * meanwhile (once the processes are spawned, so they start first).
+   */
+  async start(
+    app: string,
+    deploymentId: string,
+    request: StartRequest,
+    key = deploymentId,
+    prepareOneOff?: PrepareOneOff,
+  ): Promise<StartResult> {
     const entries: Entry[] = [];
     this.#entries.set(key, entries);
     const deadline = Date.now() + request.startTimeoutMs;
-    for (const spec of request.specs) {
-      const port = spec.web ? await freePort() : undefined;
-      entries.push(this.#spawn(app, deploymentId, key, spec, port, request.graceMs));
+    let spawned!: () => void;
+    if (prepareOneOff) {
+      this.#prepare(app, deploymentId, prepareOneOff, new Promise<void>((resolve) => (spawned = resolve)));
+    }
+    try {
+      for (const spec of request.specs) {
+        const port = spec.web ? await freePort() : undefined;
+        entries.push(this.#spawn(app, deploymentId, key, spec, port, request.graceMs));
+      }
+    } finally {
+      spawned?.();
     }
     const results = await Promise.all(
       entries.map(async (entry) => {
@@ -214,7 +254,88 @@ export class Supervisor {
   }
 
   async stopAll(graceMs?: number): Promise<void> {
-    await Promise.all([...this.#entries.keys(), ...this.#oneOffs.keys()].map((id) => this.stopDeployment(id, graceMs)));
+    const ids = new Set([...this.#entries.keys(), ...this.#oneOffs.keys()]);
+    await Promise.all([...ids].map((id) => this.stopDeployment(id, graceMs)));
+    for (const id of [...this.#prepared.keys()]) this.endDeployment(id);
+    await this.settleCleanups(CLEANUP_WAIT_MS);
+  }
+
+  /** Waits for the cleanups under way (each one logs its own failure), at most `timeoutMs`. */
+  async settleCleanups(timeoutMs: number): Promise<void> {
+    for (const id of [...this.#deferred.keys()]) this.#flush(id);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(this.#cleanups),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
+  /** Starts `work` now, tracked so that the agent does not exit in its middle. */
+  #cleanup(what: string, work: () => Promise<void>): Promise<void> {
+    const done: Promise<void> = work()
+      .catch((error) => this.host.log(`cleanup of ${what}: ${(error as Error).message}`))
+      .finally(() => this.#cleanups.delete(done));
+    this.#cleanups.add(done);
+    return done;
+  }
+
+  /**
+   * The deployment ended: what it left for later (scratch copies of its
+   * one-offs, a prepared copy none took) is removed. Runs after the current
+   * answer is written, since unmounting spawns a process, which blocks the
+   * event loop for a few milliseconds.
+   */
+  endDeployment(deploymentId: string): void {
+    const prepared = this.#prepared.get(deploymentId);
+    this.#prepared.delete(deploymentId);
+    if (prepared) this.#later(deploymentId, `scratch ${prepared.scratchName}`, () => disposePrepared(prepared));
+    if (this.#deferred.has(deploymentId)) setImmediate(() => this.#flush(deploymentId));
+  }
+
+  /** Work kept until endDeployment, by deployment id. */
+  #deferred = new Map<string, { what: string; work: () => Promise<void> }[]>();
+
+  #later(deploymentId: string, what: string, work: () => Promise<void>): void {
+    const list = this.#deferred.get(deploymentId) ?? [];
+    list.push({ what, work });
+    this.#deferred.set(deploymentId, list);
+  }
+
+  #flush(deploymentId: string): void {
+    const list = this.#deferred.get(deploymentId) ?? [];
+    this.#deferred.delete(deploymentId);
+    for (const { what, work } of list) void this.#cleanup(what, work);
+  }
+
+  #prepare(app: string, deploymentId: string, request: PrepareOneOff, after: Promise<void>): void {
+    // A deployment prepares once; a second request replaces nothing.
+    if (this.#prepared.has(deploymentId)) return;
+    const scratchName = `${request.name}-${deploymentId.slice(0, 8)}-${process.hrtime.bigint()}`;
+    // Only an overlay is made ahead: it shows the release directory as it is
+    // when the one-off runs, as a copy made then would. A full copy made now
+    // could miss what the processes write into the release while they start.
+    const copy = after.then(() =>
+      makeScratchCopy(request.copyFrom, scratchDir(this.host.paths, app, scratchName), { overlayOnly: true }),
+    );
+    // A failure here only means the one-off makes its copy itself.
+    copy.catch((error) => this.host.log(`preparing ${scratchName}: ${(error as Error).message}`));
+    this.#prepared.set(deploymentId, { name: request.name, copyFrom: request.copyFrom, scratchName, copy });
+  }
+
+  /** The prepared copy for this one-off, if any: same deployment, same name and same release directory. */
+  #takePrepared(deploymentId: string, request: OneOffRequest): PreparedCopy | undefined {
+    const prepared = this.#prepared.get(deploymentId);
+    if (!prepared || prepared.name !== request.name || prepared.copyFrom !== request.copyFrom) return undefined;
+    this.#prepared.delete(deploymentId);
+    return prepared;
+  }
+
+  /** Deployments holding a prepared copy (for tests and diagnostics). */
+  preparedFor(deploymentId: string): string | undefined {
+    return this.#prepared.get(deploymentId)?.scratchName;
   }
 
   /**
@@ -227,10 +348,23 @@ export class Supervisor {
     request: OneOffRequest,
     send: (message: StreamMessage) => void,
     signal: AbortSignal,
+    options: {
+      /**
+       * Whether the deployment is still under way: its scratch copy is then
+       * removed when it ends (endDeployment) rather than now, so that the
+       * unmount does not block the steps that follow the one-off.
+       */
+      keepCopyWhile?: () => boolean;
+    } = {},
   ): Promise<Extract<StreamMessage, { type: 'exit' }>> {
     const started = Date.now();
-    const scratchName = `${request.name}-${deploymentId.slice(0, 8)}-${process.hrtime.bigint()}`;
-    const copy = await makeScratchCopy(request.copyFrom, scratchDir(this.host.paths, app, scratchName));
+    const prepared = this.#takePrepared(deploymentId, request);
+    const ready = prepared ? await prepared.copy.catch(() => null) : null;
+    const scratchName =
+      ready && prepared
+        ? prepared.scratchName
+        : `${request.name}-${deploymentId.slice(0, 8)}-${process.hrtime.bigint()}`;
+    const copy = ready ?? (await makeScratchCopy(request.copyFrom, scratchDir(this.host.paths, app, scratchName)));
     const limit = createMemoryLimit(scratchName, request.memoryBytes);
     const env = composeEnv({
       host: hostEnv(),
@@ -269,9 +403,15 @@ export class Supervisor {
     if (reason === 'exit' && exit.signal) reason = 'signal';
     set.delete(proc);
     if (set.size === 0) this.#oneOffs.delete(deploymentId);
-    limit.dispose();
-    // Unmounting and removing the copy is cleanup: the result does not wait for it.
-    void copy.dispose().catch((error) => this.host.log(`scratch cleanup ${scratchName}: ${(error as Error).message}`));
+    // Removing the cgroup, unmounting and removing the copy are cleanup: the result does not wait for them.
+    void this.#cleanup(`cgroup ${scratchName}`, () => limit.dispose());
+    if (options.keepCopyWhile?.()) this.#later(deploymentId, `scratch ${scratchName}`, () => copy.dispose());
+    else {
+      void this.#cleanup(`scratch ${scratchName}`, async () => {
+        await new Promise(setImmediate);
+        await copy.dispose();
+      });
+    }
     const exitCode =
       reason === 'timeout' ? -128 : (exit.code ?? 128 + (exit.signal ? (signalNumbers[exit.signal] ?? 0) : 0));
     return {
@@ -282,6 +422,11 @@ export class Supervisor {
       durationMs: Date.now() - started,
     };
   }
+}
+
+async function disposePrepared(prepared: PreparedCopy): Promise<void> {
+  const copy = await prepared.copy.catch(() => null);
+  await copy?.dispose();
 }
 
 const signalNumbers: Partial<Record<NodeJS.Signals, number>> = {

@@ -16,6 +16,9 @@ import { snapshot } from './snapshot.js';
 
 export const PLUGIN_NAME = 'process';
 
+/** The postdeploy one-off's CONTAINER. */
+const POSTDEPLOY_CONTAINER = 'postdeploy-1';
+
 /** Heroku's release phase limit: one hour, not extendable. */
 export const RELEASE_TIMEOUT_MS = 3600_000;
 
@@ -227,6 +230,7 @@ export class ProcessRuntime implements Plugin {
     deployer.hooks.startContainers.tapPromise(tap, async (ctx) => {
       if (!mine(ctx)) return undefined;
       const specs: ProcessSpec[] = formationSpecs(ctx);
+      const path = ctx.artifact?.path;
       const started = await agentOf(ctx).startProcesses(ctx.id, {
         specs,
         startTimeoutMs: ctx.config.start.timeout,
@@ -234,6 +238,10 @@ export class ProcessRuntime implements Plugin {
           ? { path: ctx.config.healthcheck.path, timeoutMs: ctx.config.healthcheck.timeout }
           : undefined,
         graceMs: ctx.config.stop.grace,
+        // The postdeploy one-off follows once these are ready: its scratch copy is made meanwhile.
+        ...(ctx.procfile.processes.postdeploy && path
+          ? { prepareOneOff: { name: POSTDEPLOY_CONTAINER, copyFrom: path } }
+          : {}),
       });
       for (const p of started.processes) {
         ctx.log('start', `${p.name} ready${p.port ? ` on port ${p.port}` : ''} (pid ${p.pid})`, 'system');
@@ -249,7 +257,7 @@ export class ProcessRuntime implements Plugin {
       await runOneOff(ctx, 'postdeploy', {
         timeoutMs: ctx.config.postdeploy.timeout,
         memoryBytes: ctx.config.postdeploy.memory,
-        container: 'postdeploy-1',
+        container: POSTDEPLOY_CONTAINER,
       });
     });
 

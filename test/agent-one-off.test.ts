@@ -1,0 +1,200 @@
+// One-offs of a deployment in the agent: the postdeploy command's scratch copy
+// is prepared while the new processes start, a one-off takes it only when it
+// is the one it was made for, and no copy or mount outlives the deployment
+// (success, failure, agent shutdown) or a `slipway run`.
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Agent } from '../lib/agent/agent.js';
+import { agentPaths, releaseDir, scratchDir } from '../lib/agent/paths.js';
+import type { OneOffRequest, StartRequest, StreamMessage } from '../lib/agent/protocol.js';
+import { overlayPossible } from '../lib/agent/scratch-copy.js';
+import { Store } from '../lib/agent/store.js';
+import { root, until } from './support/e2e.js';
+
+const home = mkdtempSync(join(tmpdir(), 'slipway-one-off-'));
+const paths = agentPaths(home);
+const logs: string[] = [];
+const store = Store.open(':memory:');
+const agent = new Agent(store, paths, (m) => logs.push(m));
+const APP = 'oneoffs';
+let version = 0;
+
+test.after(async () => {
+  await agent.shutdown(1000);
+  store.close();
+  rmSync(home, { recursive: true, force: true });
+});
+
+/** Opens a deployment and builds its release directory from the test fixture. */
+async function open(): Promise<{ id: string; dir: string }> {
+  const opened = await agent.open({
+    app: APP,
+    version: `v${++version}`,
+    kind: 'deploy',
+    mode: 'postdeploy',
+    host: '127.0.0.1',
+    wait: false,
+    env: {},
+  });
+  const dir = releaseDir(paths, APP, opened.release);
+  mkdirSync(dir, { recursive: true });
+  cpSync(join(root, 'test', 'fixtures', 'app', 'server.js'), join(dir, 'server.js'));
+  writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
+  agent.setStatus(opened.id, 'building');
+  agent.setStatus(opened.id, 'starting');
+  return { id: opened.id, dir };
+}
+
+function startRequest(dir: string, command = 'node server.js', prepare = true): StartRequest {
+  return {
+    specs: [
+      {
+        type: 'web',
+        index: 1,
+        name: 'web-1',
+        command,
+        cwd: dir,
+        appEnv: {},
+        runtimeEnv: { APP, CONTAINER: 'web-1' },
+        web: true,
+      },
+    ],
+    startTimeoutMs: 20_000,
+    graceMs: 5000,
+    ...(prepare ? { prepareOneOff: { name: 'postdeploy-1', copyFrom: dir } } : {}),
+  };
+}
+
+function oneOffRequest(dir: string, command: string, name = 'postdeploy-1'): OneOffRequest {
+  return {
+    name,
+    command,
+    copyFrom: dir,
+    appEnv: {},
+    runtimeEnv: { APP, CONTAINER: name },
+    timeoutMs: 20_000,
+    memoryBytes: 256 * 1024 * 1024,
+    graceMs: 1000,
+    phase: 'postdeploy',
+    store: true,
+  };
+}
+
+/** Runs a one-off of the deployment; its output lines and how it ended. */
+async function oneOff(id: string, request: OneOffRequest) {
+  const lines: string[] = [];
+  const send = (m: StreamMessage) => {
+    if (m.type === 'log') lines.push(m.line);
+  };
+  const exit = await agent.oneOff(id, request, send, new AbortController().signal);
+  return { exit, lines };
+}
+
+const scratchEntries = () => {
+  const dir = join(paths.apps, APP, 'scratch');
+  return existsSync(dir) ? readdirSync(dir) : [];
+};
+const mountsUnderHome = () =>
+  readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .filter((line) => line.split(' ')[1]?.startsWith(home));
+
+async function nothingLeft(what: string): Promise<void> {
+  await until(() => scratchEntries().length === 0 && mountsUnderHome().length === 0, 10_000, what);
+}
+
+test('the postdeploy one-off runs in the copy prepared during the start; the release never sees its files', async () => {
+  const { id, dir } = await open();
+  await agent.startProcesses(id, startRequest(dir));
+  const prepared = agent.supervisor.preparedFor(id);
+  // Only an overlay is prepared ahead; without one, the one-off makes its own copy.
+  assert.is(prepared !== undefined, overlayPossible(), `prepared: ${prepared}`);
+  const { exit, lines } = await oneOff(id, oneOffRequest(dir, 'pwd && echo hook > marker.txt && cat marker.txt'));
+  assert.is(exit.exitCode, 0, lines.join('\n'));
+  assert.is(lines[1], 'hook');
+  if (prepared) assert.is(lines[0], join(scratchDir(paths, APP, prepared), 'app'));
+  assert.is(agent.supervisor.preparedFor(id), undefined, 'the copy is taken once');
+  assert.not.ok(existsSync(join(dir, 'marker.txt')), 'the hook wrote into the release directory');
+  // A later one-off of the same deployment gets a fresh copy, without the first one's file.
+  const second = await oneOff(id, oneOffRequest(dir, 'pwd && test ! -e marker.txt', 'first-deploy-1'));
+  assert.is(second.exit.exitCode, 0, second.lines.join('\n'));
+  assert.is.not(second.lines[0], lines[0]);
+  agent.switchRoute(id, agent.supervisor.upstreams(id), { runtime: 'process', release: 0, path: dir });
+  await agent.finish(id, { status: 'success', hookExitCode: 0, hookReason: 'exit', warnings: [], error: null });
+  await nothingLeft('the one-offs’ copies to be removed after the deployment');
+});
+
+test('a one-off with another name or release directory does not take the prepared copy', async () => {
+  const { id, dir } = await open();
+  await agent.startProcesses(id, startRequest(dir));
+  const prepared = agent.supervisor.preparedFor(id);
+  const other = await oneOff(id, oneOffRequest(dir, 'pwd', 'release-9'));
+  assert.is(other.exit.exitCode, 0);
+  assert.is(agent.supervisor.preparedFor(id), prepared);
+  if (prepared) assert.is.not(other.lines[0], join(scratchDir(paths, APP, prepared), 'app'));
+  const elsewhere = join(home, 'elsewhere');
+  cpSync(dir, elsewhere, { recursive: true });
+  const moved = await oneOff(id, { ...oneOffRequest(dir, 'pwd && test -f server.js'), copyFrom: elsewhere });
+  assert.is(moved.exit.exitCode, 0, moved.lines.join('\n'));
+  assert.is(agent.supervisor.preparedFor(id), prepared);
+  await agent.finish(id, {
+    status: 'hook-error',
+    hookExitCode: 1,
+    hookReason: 'exit',
+    warnings: [],
+    error: { code: 'HOOK_FAILED', message: 'test' },
+  });
+  assert.is(agent.supervisor.preparedFor(id), undefined);
+  await nothingLeft('an unused prepared copy to be removed after a failed deployment');
+  rmSync(elsewhere, { recursive: true, force: true });
+});
+
+test('a start that crashes leaves no prepared copy behind', async () => {
+  const { id, dir } = await open();
+  const error = await agent.startProcesses(id, startRequest(dir, 'exit 3')).catch((e) => e);
+  assert.is(error.code, 'START_CRASHED');
+  await agent.finish(id, {
+    status: 'crashed-error',
+    hookExitCode: null,
+    hookReason: null,
+    warnings: [],
+    error: { code: 'START_CRASHED', message: error.message },
+  });
+  await nothingLeft('the prepared copy of a crashed start to be removed');
+});
+
+test('a `slipway run` one-off removes its copy once it ended', async () => {
+  const dir = releaseDir(paths, APP, 1);
+  const lines: string[] = [];
+  const exit = await agent.supervisor.runOneOff(
+    APP,
+    'run-test',
+    { ...oneOffRequest(dir, 'echo run > out.txt && cat out.txt', 'run-1'), phase: 'run', store: false },
+    (m) => {
+      if (m.type === 'log') lines.push(m.line);
+    },
+    new AbortController().signal,
+  );
+  assert.is(exit.exitCode, 0);
+  assert.equal(lines, ['run']);
+  assert.not.ok(existsSync(join(dir, 'out.txt')));
+  await nothingLeft('the run copy to be removed');
+});
+
+test('agent shutdown removes a prepared copy before it returns', async () => {
+  const { id, dir } = await open();
+  await agent.startProcesses(id, startRequest(dir));
+  await agent.shutdown(1000);
+  assert.equal(scratchEntries(), []);
+  assert.equal(mountsUnderHome(), []);
+  assert.ok(
+    logs.every((line) => !/cleanup|preparing/.test(line)),
+    logs.join('\n'),
+  );
+  void id;
+});
+
+test.run();
