@@ -17,7 +17,7 @@ export function defineCommand(
 ): CommandModule {
   return {
     async run(argv, command) {
-      const io = createIo({ json: argv.includes('--json'), debug: argv.includes('--debug') });
+      const io = await createIo({ json: argv.includes('--json'), debug: argv.includes('--debug') });
       try {
         const args = parse(argv, options, command);
         return (await handler({ ...args, command }, io)) ?? 0;
