@@ -2,25 +2,9 @@
  * Reading YAML and JSON config files with the `yaml` package, which also
  * tells where each key sits so that schema errors can name a line.
  */
-import { basename } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
-
-/** Where the slipway settings live inside a file: under "slipway" in package.json. */
-export function settingsPath(filepath: string): string[] {
-  return basename(filepath) === 'package.json' ? ['slipway'] : [];
-}
-
-/** A YAML or JSON syntax error, with a one-line message that quotes no file content. */
-export class ConfigSyntaxError extends Error {
-  override readonly name = 'ConfigSyntaxError';
-  constructor(
-    message: string,
-    readonly line?: number,
-    readonly column?: number,
-  ) {
-    super(message);
-  }
-}
+import { settingsPath } from './config.js';
+import { ConfigSyntaxError } from './config-syntax-error.js';
 
 /**
  * A cosmiconfig loader for YAML and JSON (JSON is read as YAML 1.2, which it

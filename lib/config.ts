@@ -5,12 +5,10 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { type ConfigProblem, describeIssues, formatPath } from './config-problems.js';
-import { configSchema, type ParsedConfig } from './config-schema.js';
-import { ConfigSyntaxError, findLine, loadYamlOrJson, settingsPath } from './config-source.js';
+import { type ConfigCache, cachedConfig, storeConfig } from './config-cache.js';
+import { ConfigSyntaxError } from './config-syntax-error.js';
 import { SIZE_M_BYTES } from './env.js';
-import { catalogue, SlipwayError } from './errors.js';
-import { canonicalProcessType } from './procfile.js';
+import { SlipwayError } from './errors.js';
 import type { ResolvedConfig, SlipwayConfig } from './types.js';
 
 /** Config file names in the order they win when several could apply. */
@@ -43,18 +41,30 @@ export function defineConfig(config: SlipwayConfig): SlipwayConfig {
   return config;
 }
 
+/** Where the slipway settings live inside a file: under "slipway" in package.json. */
+export function settingsPath(filepath: string): string[] {
+  return basename(filepath) === 'package.json' ? ['slipway'] : [];
+}
+
+export interface LoadConfigOptions {
+  /** This file instead of a search (relative to the current directory). */
+  file?: string;
+  /** Keep resolved YAML/JSON configs between runs (the CLI's own). */
+  cache?: ConfigCache;
+}
+
 /**
  * Loads the config for the app in `dir`: `options.file` when given (relative
  * to the current directory), else the nearest config file from `dir` up to
  * the project root. No config file at all means the defaults.
  */
-export async function loadConfig(dir: string, options: { file?: string } = {}): Promise<ResolvedConfig> {
+export async function loadConfig(dir: string, options: LoadConfigOptions = {}): Promise<ResolvedConfig> {
   const appDir = resolve(dir);
-  let result: Found | null = null;
+  let found: Found | null = null;
   if (options.file) {
     const file = resolve(options.file);
     if (!existsSync(file)) throw new SlipwayError('CONFIG_LOAD', `config file not found: ${options.file}`);
-    result = await readConfigFile(file, { explicit: true }).catch((error: unknown) => {
+    found = await readConfigFile(file, appDir, { explicit: true, cache: options.cache }).catch((error: unknown) => {
       throw loadError(error, file, appDir);
     });
   } else {
@@ -62,23 +72,38 @@ export async function loadConfig(dir: string, options: { file?: string } = {}): 
       for (const name of CONFIG_FILES) {
         const file = join(searchDir, name);
         if (!existsSync(file)) continue;
-        result = await readConfigFile(file, { explicit: false }).catch((error: unknown) => {
-          throw loadError(error, file, appDir);
-        });
-        if (result) {
-          refuseSiblings(result.filepath, appDir);
+        found = await readConfigFile(file, appDir, { explicit: false, cache: options.cache }).catch(
+          (error: unknown) => {
+            throw loadError(error, file, appDir);
+          },
+        );
+        if (found) {
+          refuseSiblings(found.filepath, appDir);
           break search;
         }
       }
     }
   }
-  if (!result) return resolveConfig({}, appDir);
-  return resolveConfig(result.config, appDir, result.filepath);
+  if (found?.resolved) return found.resolved;
+  const key = found ? { file: found.filepath, content: found.content } : { file: '', content: '' };
+  if (!found && options.cache) {
+    const hit = cachedConfig(options.cache, '', appDir, '');
+    if (hit) return hit;
+  }
+  const { resolveConfig } = await import('./config-resolve.js');
+  const config = resolveConfig(found ? found.config : {}, appDir, found?.filepath);
+  if (options.cache && key.content !== undefined) storeConfig(options.cache, key.file, appDir, key.content, config);
+  return config;
 }
 
 interface Found {
-  config: unknown;
   filepath: string;
+  /** The settings as read, to be checked. */
+  config?: unknown;
+  /** The file's text, when it may be cached (YAML and JSON). */
+  content?: string;
+  /** Already checked: a cache hit. */
+  resolved?: ResolvedConfig;
 }
 
 const SCRIPT_FILE = /\.(c|m)?[jt]s$/;
@@ -91,7 +116,11 @@ const UNREADABLE = new Set(['ENOENT', 'EISDIR', 'ENOTDIR', 'EACCES']);
  * rare `$import` between files) go through cosmiconfig, loaded only then:
  * a deploy's start-up does not pay for code it does not run.
  */
-async function readConfigFile(file: string, { explicit }: { explicit: boolean }): Promise<Found | null> {
+async function readConfigFile(
+  file: string,
+  appDir: string,
+  { explicit, cache }: { explicit: boolean; cache?: ConfigCache },
+): Promise<Found | null> {
   if (SCRIPT_FILE.test(file)) return fromCosmiconfig(file, explicit);
   let content: string;
   try {
@@ -100,17 +129,23 @@ async function readConfigFile(file: string, { explicit }: { explicit: boolean })
     if (!explicit && UNREADABLE.has((error as NodeJS.ErrnoException).code ?? '')) return null;
     throw error;
   }
+  const hit = cache ? cachedConfig(cache, file, appDir, content) : undefined;
+  if (hit) return { filepath: file, resolved: hit };
+  const { loadYamlOrJson } = await import('./config-source.js');
   let settings = content.trim() === '' ? undefined : loadYamlOrJson(file, content);
   if (basename(file) === 'package.json') settings = (settings as Record<string, unknown> | null)?.slipway;
   if (typeof settings === 'object' && settings !== null && Object.hasOwn(settings, '$import')) {
     return fromCosmiconfig(file, explicit);
   }
-  if (settings === undefined || settings === null) return explicit ? { config: undefined, filepath: file } : null;
-  return { config: settings, filepath: file };
+  if (settings === undefined || settings === null) return explicit ? { filepath: file, content } : null;
+  return { filepath: file, config: settings, content };
 }
 
 async function fromCosmiconfig(file: string, explicit: boolean): Promise<Found | null> {
-  const { cosmiconfig, defaultLoaders } = await import('cosmiconfig');
+  const [{ cosmiconfig, defaultLoaders }, { loadYamlOrJson }] = await Promise.all([
+    import('cosmiconfig'),
+    import('./config-source.js'),
+  ]);
   const explorer = cosmiconfig('slipway', {
     searchPlaces: [...CONFIG_FILES],
     searchStrategy: 'none',
@@ -124,8 +159,8 @@ async function fromCosmiconfig(file: string, explicit: boolean): Promise<Found |
     },
   });
   const result = await explorer.load(file);
-  if (!result || (result.isEmpty && !explicit)) return explicit ? { config: undefined, filepath: file } : null;
-  return { config: result.config, filepath: result.filepath };
+  if (!result || (result.isEmpty && !explicit)) return explicit ? { filepath: file } : null;
+  return { filepath: result.filepath, config: result.config };
 }
 
 /**
@@ -165,7 +200,7 @@ function hasSettings(file: string): boolean {
   }
 }
 
-function display(file: string, appDir: string): string {
+export function display(file: string, appDir: string): string {
   const rel = relative(appDir, file);
   return rel === '' ? '.' : rel;
 }
@@ -194,56 +229,6 @@ function loadError(error: unknown, file: string | undefined, appDir: string): Sl
   });
 }
 
-/**
- * Validates `raw` settings and fills in defaults. `file` (absolute) is where
- * they came from; it names the file, and the line when it is YAML or JSON.
- */
-export function resolveConfig(raw: unknown, dir: string, file?: string): ResolvedConfig {
-  const appDir = resolve(dir);
-  const prefix = file ? settingsPath(file) : [];
-  const parsed = configSchema.safeParse(raw ?? {});
-  if (!parsed.success) throw invalid(describeIssues(parsed.error.issues, raw, prefix), appDir, file);
-  const config = parsed.data;
-
-  const formation = canonicalFormation(config.formation ?? {}, prefix);
-  if (Array.isArray(formation)) throw invalid(formation, appDir, file);
-
-  return {
-    dir: appDir,
-    ...(file ? { file } : {}),
-    app: config.app ?? defaultAppName(appDir),
-    ...(config.port !== undefined ? { port: config.port } : {}),
-    host: config.host ?? DEFAULTS.host,
-    runtime: config.runtime ?? DEFAULTS.runtime,
-    ...(config.build !== undefined ? { build: config.build } : {}),
-    formation: { web: 1, ...formation },
-    env: config.env ?? {},
-    start: { timeout: config.start?.timeout ?? DEFAULTS.startTimeout },
-    postdeploy: {
-      timeout: config.postdeploy?.timeout ?? DEFAULTS.postdeployTimeout,
-      memory: config.postdeploy?.memory ?? DEFAULTS.postdeployMemory,
-    },
-    stop: { grace: config.stop?.grace ?? DEFAULTS.stopGrace },
-    ...(config.healthcheck
-      ? {
-          healthcheck: {
-            path: config.healthcheck.path,
-            timeout: config.healthcheck.timeout ?? DEFAULTS.healthcheckTimeout,
-          },
-        }
-      : {}),
-    mode: config.mode ?? DEFAULTS.mode,
-    plugins: (config.plugins ?? []) as ResolvedConfig['plugins'],
-    scripts: config.scripts?.['first-deploy'] !== undefined ? { 'first-deploy': config.scripts['first-deploy'] } : {},
-    docker: {
-      ...(config.docker?.dockerfile !== undefined ? { dockerfile: config.docker.dockerfile } : {}),
-      ...(config.docker?.image !== undefined ? { image: config.docker.image } : {}),
-      ...(config.docker?.network !== undefined ? { network: config.docker.network } : {}),
-      keepImages: config.docker?.keepImages ?? DEFAULTS.keepImages,
-    },
-  };
-}
-
 /** The directory's name as an app name: `My App_2` → `my-app-2`. */
 export function defaultAppName(dir: string): string {
   const name = basename(resolve(dir))
@@ -253,61 +238,4 @@ export function defaultAppName(dir: string): string {
     .slice(0, 63)
     .replace(/-+$/, '');
   return name || 'app';
-}
-
-// Formation keys name Procfile types, which are known by their canonical name.
-function canonicalFormation(
-  counts: NonNullable<ParsedConfig['formation']>,
-  prefix: readonly string[],
-): Record<string, number> | ConfigProblem[] {
-  const out: Record<string, number> = {};
-  const spelledAs = new Map<string, string>();
-  const problems: ConfigProblem[] = [];
-  for (const [type, count] of Object.entries(counts)) {
-    const name = canonicalProcessType(type);
-    const other = spelledAs.get(name);
-    if (name === '' || other !== undefined) {
-      const key = formatPath(['formation', type], prefix);
-      problems.push({
-        path: ['formation', type],
-        message:
-          name === ''
-            ? `${key}: a process type needs at least one letter or digit`
-            : `${key}: same process type as "${other}" (both are "${name}")`,
-      });
-      continue;
-    }
-    spelledAs.set(name, type);
-    out[name] = count;
-  }
-  return problems.length > 0 ? problems : out;
-}
-
-function invalid(problems: ConfigProblem[], appDir: string, file?: string): SlipwayError {
-  const where = file ? display(file, appDir) : 'config';
-  const content = file && !/\.(c|m)?[jt]s$/.test(file) ? readQuietly(file) : undefined;
-  const prefix = file ? settingsPath(file) : [];
-  const located = problems.map((p) => ({
-    ...p,
-    line: content === undefined ? undefined : findLine(content, [...prefix, ...p.path]),
-  }));
-  const lines = located.map((p) => `${where}${p.line ? `:${p.line}` : ''}: ${p.message}`);
-  const first = located[0];
-  const more = lines.length > 1 ? ` (and ${lines.length - 1} more)` : '';
-  return new SlipwayError('CONFIG_INVALID', `${lines[0]}${more}`, {
-    location: file ? { file: where, line: first?.line } : undefined,
-    details: lines.length > 1 ? `${lines.join('\n')}\n${catalogue.CONFIG_INVALID.details}` : undefined,
-    data: {
-      ...(file ? { file } : {}),
-      problems: located.map((p) => ({ path: formatPath(p.path, prefix), message: p.message, line: p.line })),
-    },
-  });
-}
-
-function readQuietly(file: string): string | undefined {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
 }

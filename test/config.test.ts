@@ -1,9 +1,10 @@
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DEFAULTS, defaultAppName, defineConfig, loadConfig, resolveConfig } from '../lib/config.js';
+import { DEFAULTS, defaultAppName, defineConfig, loadConfig } from '../lib/config.js';
+import { resolveConfig } from '../lib/config-resolve.js';
 import { catalogue, SlipwayError } from '../lib/errors.js';
 import type { ResolvedConfig } from '../lib/types.js';
 
@@ -297,6 +298,67 @@ test('syntax errors never quote the file, so env secrets stay out of messages', 
   assert.is(e.code, 'CONFIG_LOAD');
   assert.not.match(e.message, /s3cr3t/);
   assert.not.match(JSON.stringify(e.toJSON()), /s3cr3t/);
+});
+
+// ---------------------------------------------------------------- cache
+
+/** The cache file, with every stored port replaced: a result with that port came from the cache. */
+async function tamperCache(dir: string, port: number): Promise<void> {
+  const file = join(dir, 'config.json');
+  const data = JSON.parse(await readFile(file, 'utf8')) as { entries: { config: { port?: number } }[] };
+  for (const entry of data.entries) entry.config.port = port;
+  await writeFile(file, JSON.stringify(data));
+}
+
+test('cache: an unchanged YAML file is not read again; any edit is', async () => {
+  const root = await tree({ 'app/.slipwayrc.yaml': 'port: 4100\nenv:\n  A: "1"\n' });
+  const cache = { dir: join(root, 'cache'), build: 'b1' };
+  const app = join(root, 'app');
+  assert.is((await loadConfig(app, { cache })).port, 4100);
+  await tamperCache(cache.dir, 4999);
+  const hit = await loadConfig(app, { cache });
+  assert.is(hit.port, 4999);
+  assert.is(hit.file, join(app, '.slipwayrc.yaml'));
+  assert.equal(hit.env, { A: '1' });
+  // One byte more is another file.
+  await writeFile(join(app, '.slipwayrc.yaml'), 'port: 4100\nenv:\n  A: "1" \n');
+  assert.is((await loadConfig(app, { cache })).port, 4100);
+});
+
+test('cache: another build, another app directory or a config-less app each miss', async () => {
+  const root = await tree({ 'app/.slipwayrc.yaml': 'port: 4100\n', 'bare/Procfile': 'web: x\n' });
+  const cache = { dir: join(root, 'cache'), build: 'b1' };
+  await loadConfig(join(root, 'app'), { cache });
+  await tamperCache(cache.dir, 4999);
+  assert.is((await loadConfig(join(root, 'app'), { cache: { ...cache, build: 'b2' } })).port, 4100);
+  await loadConfig(join(root, 'app'), { cache });
+  await tamperCache(cache.dir, 4999);
+  assert.is((await loadConfig(join(root, 'app'), { file: join(root, 'app', '.slipwayrc.yaml'), cache })).port, 4999);
+  const bare = await loadConfig(join(root, 'bare'), { cache });
+  assert.is(bare.port, undefined);
+  assert.is(bare.app, 'bare');
+  await tamperCache(cache.dir, 4999);
+  assert.is((await loadConfig(join(root, 'bare'), { cache })).port, 4999, 'defaults are cached too');
+});
+
+test('cache: an invalid config is never stored, and a broken cache file is ignored', async () => {
+  const root = await tree({ 'app/.slipwayrc.yaml': 'port: 0\n' });
+  const cache = { dir: join(root, 'cache'), build: 'b1' };
+  const app = join(root, 'app');
+  assert.is((await rejection(loadConfig(app, { cache }))).code, 'CONFIG_INVALID');
+  assert.is((await rejection(loadConfig(app, { cache }))).code, 'CONFIG_INVALID');
+  assert.equal(await readdir(root), ['app']);
+  await mkdir(cache.dir);
+  await writeFile(join(cache.dir, 'config.json'), '{"build":"b1","entr');
+  await writeFile(join(app, '.slipwayrc.yaml'), 'port: 4100\n');
+  assert.is((await loadConfig(app, { cache })).port, 4100);
+});
+
+test('cache: JavaScript configs are always evaluated', async () => {
+  const root = await tree({ 'app/slipway.config.mjs': 'export default { port: 4100 };\n' });
+  const cache = { dir: join(root, 'cache'), build: 'b1' };
+  assert.is((await loadConfig(join(root, 'app'), { cache })).port, 4100);
+  assert.equal(await readdir(root), ['app']);
 });
 
 // ---------------------------------------------------------------- misspelt keys

@@ -2,7 +2,7 @@
 // tap errors wrapped with hook and plugin, per-tap time limits, abort.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { resolveConfig } from '../lib/config.js';
+import { resolveConfig } from '../lib/config-resolve.js';
 import { Deployer } from '../lib/deployer.js';
 import type { SlipwayError } from '../lib/errors.js';
 import { hookRules, STAGE } from '../lib/hooks.js';

@@ -1,5 +1,5 @@
 // After a deployment: crash restarts, config changes, rollbacks, one-offs, init.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -53,6 +53,21 @@ test('config:set restarts the live processes with the new env and does not run p
   const unset = await e2e.run(['config:unset', '--app', 'configured', 'GREETING']);
   assert.is(unset.code, 0);
   assert.is(JSON.parse((await get(port, '/env')).body).GREETING, undefined);
+});
+
+test('an edited config file takes effect at the next deploy (the resolved config is cached per content)', async () => {
+  const { dir, port } = await e2e.app('web: node server.js\n', { app: 'edited', env: { GREETING: 'one' } });
+  assert.is((await e2e.deploy(dir, ['--revision', 'v1'])).code, 0);
+  assert.is(JSON.parse((await get(port, '/env')).body).GREETING, 'one');
+  const cache = join(e2e.home, 'cache', 'config.json');
+  assert.is(statSync(cache).mode & 0o777, 0o600);
+  writeFileSync(join(dir, '.slipwayrc.json'), JSON.stringify({ app: 'edited', port, env: { GREETING: 'two' } }));
+  assert.is((await e2e.deploy(dir, ['--revision', 'v2'])).code, 0);
+  assert.is(JSON.parse((await get(port, '/env')).body).GREETING, 'two');
+  // And back: the first content again, now found in the cache.
+  writeFileSync(join(dir, '.slipwayrc.json'), JSON.stringify({ app: 'edited', port, env: { GREETING: 'one' } }));
+  assert.is((await e2e.deploy(dir, ['--revision', 'v3'])).code, 0);
+  assert.is(JSON.parse((await get(port, '/env')).body).GREETING, 'one');
 });
 
 test('rollback deploys an earlier release again, running its postdeploy', async () => {

@@ -15,7 +15,7 @@ import { readHerokuApp } from '../compat/heroku/read-app.js';
 import { classify, releaseSteps, splitCommands } from '../compat/heroku/release-command.js';
 import { buildPlan } from '../compat/heroku/report.js';
 import { renderSlipwayrc } from '../compat/heroku/slipwayrc.js';
-import { resolveConfig } from '../lib/config.js';
+import { resolveConfig } from '../lib/config-resolve.js';
 import { loadYamlOrJson } from '../lib/config-source.js';
 import type { DeploymentContext } from '../lib/context.js';
 import { containerEnv } from '../lib/runtime-env.js';

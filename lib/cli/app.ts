@@ -2,11 +2,12 @@ import { resolve } from 'node:path';
 import { AgentClient } from '../agent/client.js';
 import { loadConfig } from '../config.js';
 import { SlipwayError } from '../errors.js';
+import { configCache } from './config-cache.js';
 
 /** The app a command is about: --app, else the one configured in the current directory. */
 export async function resolveApp(app: unknown, dir = process.cwd()): Promise<string> {
   if (typeof app === 'string' && app) return app;
-  const config = await loadConfig(resolve(dir)).catch(() => undefined);
+  const config = await loadConfig(resolve(dir), { cache: configCache() }).catch(() => undefined);
   // Without a config file the name would only be guessed from the directory: ask instead.
   if (!config?.file) {
     throw new SlipwayError('USAGE', 'no --app given and no slipway config in this directory: pass --app NAME');

@@ -3,6 +3,7 @@ import { loadConfig } from '../config.js';
 import { lintPostdeploy } from '../postdeploy-lint.js';
 import { readProcfile } from '../procfile.js';
 import type { Procfile, ResolvedConfig } from '../types.js';
+import { configCache } from './config-cache.js';
 
 export interface Preflight {
   config: ResolvedConfig;
@@ -13,7 +14,7 @@ export interface Preflight {
 /** Loads and checks config and Procfile; nothing is started. Throws on any error. */
 export async function preflight(dir: string, app?: string): Promise<Preflight> {
   const root = resolve(dir);
-  const config = await loadConfig(root);
+  const config = await loadConfig(root, { cache: configCache() });
   if (app) config.app = app;
   const procfile = await readProcfile(root);
   const warnings = [...procfile.warnings];

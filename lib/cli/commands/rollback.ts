@@ -6,6 +6,7 @@ import { readProcfile } from '../../procfile.js';
 import { agent, resolveApp } from '../app.js';
 import { appOption } from '../args.js';
 import { defineCommand } from '../command.js';
+import { configCache } from '../config-cache.js';
 import { runDeployment } from '../run-deployment.js';
 
 interface ReleaseRow {
@@ -37,7 +38,7 @@ export const { run } = defineCommand({ ...appOption }, async ({ values, position
   // A directory release holds its own config and Procfile, as Heroku rolls back
   // to the old slug. An image release takes them from the app directory here.
   const dir = path ?? process.cwd();
-  const config = await loadConfig(dir);
+  const config = await loadConfig(dir, { cache: configCache() });
   if (!path && config.app !== app && !values.app) {
     throw new SlipwayError(
       'USAGE',
