@@ -36,7 +36,8 @@ function tryHttp(port: number, host: string, path: string, timeoutMs: number): P
   });
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The shortest gap between two connection attempts, however often the process wakes the wait. */
+const MIN_GAP_MS = 2;
 
 export interface ReadyOptions {
   port: number;
@@ -47,6 +48,13 @@ export interface ReadyOptions {
   healthcheck?: { path: string; timeoutMs: number };
   /** Poll interval; 10 ms notices a bind within about 20 ms. */
   intervalMs?: number;
+  /**
+   * Subscribes to signs of life from the process (a line of output) and
+   * returns the unsubscribe function. Until the port accepts, each one brings
+   * the next attempt forward: many servers print a line right after they
+   * bind, which is then noticed at once instead of at the next poll.
+   */
+  onActivity?: (listener: () => void) => () => void;
 }
 
 export type ReadyResult = 'ready' | 'exited' | 'timeout' | 'unhealthy';
@@ -61,16 +69,49 @@ export async function waitUntilReady(options: ReadyOptions): Promise<ReadyResult
   });
   let bound = false;
   let lastStatus: number | null = null;
-  while (Date.now() < options.deadline) {
-    if (exited) return 'exited';
-    if (!bound) bound = await tryConnect(options.port, host);
-    if (bound) {
-      if (!options.healthcheck) return 'ready';
-      lastStatus = await tryHttp(options.port, host, options.healthcheck.path, options.healthcheck.timeoutMs);
-      if (lastStatus !== null && lastStatus >= 200 && lastStatus < 400) return 'ready';
+  // Activity seen since the last attempt, and the wake-up of the pause under way.
+  let active = false;
+  let wake: (() => void) | undefined;
+  const unsubscribe = options.onActivity?.(() => {
+    active = true;
+    wake?.();
+  });
+  /** Waits `ms`, or less once activity is seen (not less than MIN_GAP_MS) while the port is not bound yet. */
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const began = Date.now();
+      let timer: NodeJS.Timeout;
+      const done = () => {
+        clearTimeout(timer);
+        wake = undefined;
+        active = false;
+        resolve();
+      };
+      const arm = (after: number) => {
+        clearTimeout(timer);
+        timer = setTimeout(done, Math.max(0, after));
+      };
+      arm(ms);
+      if (bound) return;
+      wake = () => arm(began + MIN_GAP_MS - Date.now());
+      if (active) wake();
+    });
+  try {
+    while (Date.now() < options.deadline) {
+      if (exited) return 'exited';
+      active = false;
+      if (!bound) bound = await tryConnect(options.port, host);
+      if (bound) {
+        if (!options.healthcheck) return 'ready';
+        lastStatus = await tryHttp(options.port, host, options.healthcheck.path, options.healthcheck.timeoutMs);
+        if (lastStatus !== null && lastStatus >= 200 && lastStatus < 400) return 'ready';
+      }
+      if (exited) return 'exited';
+      // Never past the deadline: the last attempt comes before it, not after a whole interval.
+      await pause(Math.min(bound ? Math.max(interval, 100) : interval, options.deadline - Date.now()));
     }
-    if (exited) return 'exited';
-    await sleep(bound ? Math.max(interval, 100) : interval);
+    return bound ? 'unhealthy' : 'timeout';
+  } finally {
+    unsubscribe?.();
   }
-  return bound ? 'unhealthy' : 'timeout';
 }

@@ -52,6 +52,8 @@ interface Entry {
   stopping: boolean;
   restarts: number;
   graceMs: number;
+  /** Called on each line of output (readiness checks at once on it). */
+  activity: Set<() => void>;
 }
 
 /** A scratch copy made ahead of a deployment's one-off, while its processes start. */
@@ -115,6 +117,10 @@ export class Supervisor {
           deadline,
           exited: entry.proc.exited,
           healthcheck: request.healthcheck,
+          onActivity: (listener) => {
+            entry.activity.add(listener);
+            return () => entry.activity.delete(listener);
+          },
         });
         return { entry, state };
       }),
@@ -171,13 +177,28 @@ export class Supervisor {
       configVars: this.host.configVars(app),
       runtime: port === undefined ? spec.runtimeEnv : { ...spec.runtimeEnv, PORT: String(port) },
     });
+    const activity = new Set<() => void>();
     const proc = new ManagedProcess({
       argv: ['/bin/sh', '-c', spec.command],
       cwd: spec.cwd,
       env,
-      onLine: (stream, line) => this.host.output(app, deploymentId, 'start', stream, line),
+      onLine: (stream, line) => {
+        this.host.output(app, deploymentId, 'start', stream, line);
+        for (const listener of activity) listener();
+      },
     });
-    const entry: Entry = { app, deploymentId, spec, port, proc, live: false, stopping: false, restarts: 0, graceMs };
+    const entry: Entry = {
+      app,
+      deploymentId,
+      spec,
+      port,
+      proc,
+      live: false,
+      stopping: false,
+      restarts: 0,
+      graceMs,
+      activity,
+    };
     const key = `${setKey}:${spec.name}`;
     if (proc.pid > 0) {
       this.host.recordProcess({
