@@ -12,7 +12,7 @@
 // each round). Every slipway run also yields a phase breakdown, taken from the
 // arrival time of each --json event on the CLI's stdout.
 import { spawnSync } from 'node:child_process';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -135,26 +135,38 @@ async function pm2Reload(ctx, revision) {
 
 // ── where the CLI's own time goes ──────────────────────────────────────────
 
+/** The bundled CLI chunk (dist/cli) built from `source`, found through the source maps. */
+function chunkFor(root, source) {
+  const dir = join(root, 'dist', 'cli');
+  for (const name of readdirSync(dir)) {
+    if (!name.endsWith('.mjs.map')) continue;
+    const map = JSON.parse(readFileSync(join(dir, name), 'utf8'));
+    if (map.sources.some((s) => s.endsWith(source))) return join(dir, name.slice(0, -'.map'.length));
+  }
+  throw new Error(`no chunk in dist/cli holds ${source}: run npm run build`);
+}
+
 /**
  * What `slipway deploy` pays before it talks to the agent, split by spawning
- * node with nothing to do, node importing only lib/config.js, and node
- * importing everything a deploy imports (the command and the process
- * runtime). Interleaved, medians.
+ * node with nothing to do, node importing the CLI entry (dist/cli/main.mjs),
+ * and node importing everything a deploy imports (the entry, the deploy
+ * command and the process runtime), with an unchanged config (the cached
+ * resolved config) and with an edited one (+ the YAML parser and the
+ * schema). Interleaved, medians.
  */
 export function cliLoadBreakdown(root, env, n = 10) {
-  const url = (path) => pathToFileURL(join(root, path)).href;
+  const imports = (...files) => [
+    '--input-type=module',
+    '-e',
+    files.map((f) => `await import(${JSON.stringify(pathToFileURL(f).href)});`).join(' '),
+  ];
+  const main = join(root, 'dist', 'cli', 'main.mjs');
+  const deploy = [main, chunkFor(root, 'lib/cli/commands/deploy.ts'), chunkFor(root, 'plugins/process/index.ts')];
   const variants = {
     'node -e 0': ['-e', '0'],
-    'import dist/lib/config.js': [
-      '--input-type=module',
-      '-e',
-      `await import(${JSON.stringify(url('dist/lib/config.js'))})`,
-    ],
-    'import everything deploy imports': [
-      '--input-type=module',
-      '-e',
-      `await import(${JSON.stringify(url('dist/lib/cli/main.js'))}); await import(${JSON.stringify(url('dist/lib/cli/commands/deploy.js'))}); await import(${JSON.stringify(url('dist/plugins/process/index.js'))})`,
-    ],
+    'import the CLI entry': imports(main),
+    'import what a deploy imports': imports(...deploy),
+    '  the same, config file edited': imports(...deploy, chunkFor(root, 'lib/config-resolve.ts')),
   };
   const samples = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
   for (let i = 0; i < n + 1; i++) {
