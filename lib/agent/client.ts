@@ -55,9 +55,23 @@ function readJson(res: IncomingMessage): Promise<unknown> {
   });
 }
 
+/** Nobody listens on the socket: the request never left. */
+function notListening(error: unknown): boolean {
+  const code = ((error as { cause?: NodeJS.ErrnoException }).cause ?? (error as NodeJS.ErrnoException)).code;
+  return code === 'ENOENT' || code === 'ECONNREFUSED';
+}
+
 /** Talks to the agent over its unix socket; the Deployer's control plane in production. */
 export class AgentClient implements ControlPlane {
-  constructor(readonly paths: AgentPaths = agentPaths()) {}
+  /**
+   * With `startOnDemand`, a call that finds no agent listening (no socket, or
+   * a stale one) starts the agent and is sent again: nothing was sent the
+   * first time, and a CLI needs no separate health check before its first call.
+   */
+  constructor(
+    readonly paths: AgentPaths = agentPaths(),
+    readonly options: { startOnDemand?: boolean } = {},
+  ) {}
 
   #options(method: string, path: string, payload: string | undefined): RequestOptions {
     return {
@@ -71,7 +85,17 @@ export class AgentClient implements ControlPlane {
     };
   }
 
-  call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    try {
+      return await this.#call<T>(method, path, body);
+    } catch (error) {
+      if (!this.options.startOnDemand || !notListening(error)) throw error;
+      await this.ensureRunning();
+      return this.#call<T>(method, path, body);
+    }
+  }
+
+  #call<T>(method: string, path: string, body?: unknown): Promise<T> {
     return new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const req = request(this.#options(method, path, payload), (res) => {
@@ -133,7 +157,7 @@ export class AgentClient implements ControlPlane {
 
   async health(): Promise<{ pid: number; uptimeMs: number; rss: number; home: string } | null> {
     try {
-      return await this.call('GET', '/health');
+      return await this.#call('GET', '/health');
     } catch {
       return null;
     }

@@ -15,9 +15,7 @@ export async function resolveApp(app: unknown, dir = process.cwd()): Promise<str
   return config.app;
 }
 
-/** A client to a running agent, starting it when needed. */
+/** A client to the agent, which its first call starts when none is running. */
 export async function agent(): Promise<AgentClient> {
-  const client = new AgentClient();
-  await client.ensureRunning();
-  return client;
+  return new AgentClient(undefined, { startOnDemand: true });
 }
