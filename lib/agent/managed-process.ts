@@ -7,6 +7,11 @@ export interface SpawnOptions {
   cwd: string;
   env: Record<string, string>;
   onLine?: (stream: 'stdout' | 'stderr', line: string) => void;
+  /**
+   * Gives the child a pipe as fd 3 that `open()` writes a line to and closes
+   * (an argv made to wait for it: see MemoryLimit.argv's `gated`).
+   */
+  gate?: boolean;
 }
 
 export interface ExitInfo {
@@ -32,7 +37,7 @@ export class ManagedProcess {
       cwd: options.cwd,
       env: options.env,
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: options.gate ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
     });
     this.pid = this.#child.pid ?? -1;
     for (const stream of ['stdout', 'stderr'] as const) {
@@ -55,6 +60,8 @@ export class ManagedProcess {
       // 'close' waits for the output pipes, which a forked grandchild can hold
       // open forever: once the leader exited, give its output a moment, then settle.
       this.#child.on('exit', (code, signal) => {
+        // A gate never opened would otherwise hold 'close' (and its pipe) open.
+        this.#child.stdio[3]?.destroy();
         const timer = setTimeout(() => settle({ code, signal }), 200);
         this.#child.once('close', () => {
           clearTimeout(timer);
@@ -62,6 +69,13 @@ export class ManagedProcess {
         });
       });
     });
+  }
+
+  /** Lets a gated child go on. */
+  open(): void {
+    const gate = this.#child.stdio[3] as NodeJS.WritableStream | null | undefined;
+    gate?.on('error', () => undefined);
+    gate?.end('\n');
   }
 
   get running(): boolean {

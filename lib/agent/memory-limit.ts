@@ -9,8 +9,13 @@ import { join } from 'node:path';
  */
 export interface MemoryLimit {
   readonly kind: 'cgroup-v1' | 'cgroup-v2' | 'rss-watch';
-  /** argv that runs `command` inside the limit (the shell joins the cgroup first). */
-  argv(command: string): string[];
+  /**
+   * argv that runs `command` inside the limit (the shell joins the cgroup
+   * first). `gated`: the shell then waits for a line on fd 3 (closing it on
+   * EOF with status 125) before it runs the command, for a process spawned
+   * ahead of time (ManagedProcess's `gate`).
+   */
+  argv(command: string, options?: { gated?: boolean }): string[];
   /** Starts watching once the process group exists. */
   watch(pgid: number, kill: () => void): void;
   /** True when the limit was hit. */
@@ -29,13 +34,25 @@ export interface MemoryLimit {
 const V1_ROOT = '/sys/fs/cgroup/memory';
 const V2_ROOT = '/sys/fs/cgroup';
 
-function plainArgv(command: string): string[] {
+/** Waits for the go line on fd 3, which the command does not inherit. */
+const GATE = 'read -r _ <&3 || exit 125; exec 3<&-; ';
+
+function plainArgv(command: string, options?: { gated?: boolean }): string[] {
+  if (options?.gated) return ['/bin/sh', '-c', `${GATE}exec /bin/sh -c "$1"`, 'slipway-gate', command];
   return ['/bin/sh', '-c', command];
 }
 
 /** The shell writes its own pid into the cgroup before exec'ing the command, so nothing runs outside it. */
-function cgroupArgv(procsFile: string, command: string): string[] {
-  return ['/bin/sh', '-c', 'echo $$ > "$1" || exit 125; exec /bin/sh -c "$2"', 'slipway-limit', procsFile, command];
+function cgroupArgv(procsFile: string, command: string, options?: { gated?: boolean }): string[] {
+  const gate = options?.gated ? GATE : '';
+  return [
+    '/bin/sh',
+    '-c',
+    `echo $$ > "$1" || exit 125; ${gate}exec /bin/sh -c "$2"`,
+    'slipway-limit',
+    procsFile,
+    command,
+  ];
 }
 
 function readCounter(file: string, key: string): number {
@@ -73,7 +90,7 @@ function cgroupV1(name: string, bytes: number): MemoryLimit | null {
   return {
     kind: 'cgroup-v1',
     path: dir,
-    argv: (command) => cgroupArgv(join(dir, 'cgroup.procs'), command),
+    argv: (command, options) => cgroupArgv(join(dir, 'cgroup.procs'), command, options),
     watch() {},
     exceeded: () => readCounter(join(dir, 'memory.oom_control'), 'oom_kill') > 0,
     dispose: once(() => removeCgroup(dir)),
@@ -102,7 +119,7 @@ function cgroupV2(name: string, bytes: number): MemoryLimit | null {
   return {
     kind: 'cgroup-v2',
     path: dir,
-    argv: (command) => cgroupArgv(join(dir, 'cgroup.procs'), command),
+    argv: (command, options) => cgroupArgv(join(dir, 'cgroup.procs'), command, options),
     watch() {},
     exceeded: () => readCounter(join(dir, 'memory.events'), 'oom_kill') > 0,
     dispose: once(() => removeCgroup(dir)),

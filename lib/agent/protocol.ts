@@ -23,19 +23,15 @@ export interface StartRequest {
   healthcheck?: { path: string; timeoutMs: number };
   graceMs: number;
   /**
-   * A one-off of this deployment will follow once the processes are ready
-   * (the postdeploy command): the agent prepares its scratch copy while they
-   * start. Only a one-off with the same name and `copyFrom` takes it; an
-   * unused one is removed when the deployment ends.
+   * The one-off of this deployment that will follow once the processes are
+   * ready (the postdeploy command), as it will be requested: the agent
+   * prepares its scratch copy, and its process up to the point of running
+   * the command, while they start. Only a one-off with the same name and
+   * `copyFrom` takes the copy, and the process only when its command, memory
+   * limit and environment are also the same; what is unused is removed when
+   * the deployment ends.
    */
-  prepareOneOff?: PrepareOneOff;
-}
-
-export interface PrepareOneOff {
-  /** The one-off's name, as in OneOffRequest (`postdeploy-1`). */
-  name: string;
-  /** The release directory, as in OneOffRequest. */
-  copyFrom: string;
+  prepareOneOff?: OneOffRequest;
 }
 
 export interface StartedProcess {

@@ -2,18 +2,11 @@ import type { Upstream } from '../context.js';
 import { composeEnv, hostEnv } from '../env.js';
 import { SlipwayError } from '../errors.js';
 import { ManagedProcess, processStartTime } from './managed-process.js';
-import { createMemoryLimit } from './memory-limit.js';
+import { createMemoryLimit, type MemoryLimit } from './memory-limit.js';
 import type { AgentPaths } from './paths.js';
 import { scratchDir } from './paths.js';
 import { freePort } from './ports.js';
-import type {
-  OneOffRequest,
-  PrepareOneOff,
-  ProcessSpec,
-  StartRequest,
-  StartResult,
-  StreamMessage,
-} from './protocol.js';
+import type { OneOffRequest, ProcessSpec, StartRequest, StartResult, StreamMessage } from './protocol.js';
 import { waitUntilReady } from './readiness.js';
 import { makeScratchCopy, type ScratchCopy } from './scratch-copy.js';
 
@@ -58,11 +51,22 @@ interface Entry {
 
 /** A scratch copy made ahead of a deployment's one-off, while its processes start. */
 interface PreparedCopy {
-  name: string;
-  copyFrom: string;
+  request: OneOffRequest;
   scratchName: string;
   /** null when no overlay could be made: the one-off then makes its own copy. */
   copy: Promise<ScratchCopy | null>;
+  /** The one-off's process, spawned in the copy and waiting to run the command. */
+  process: Promise<GatedProcess | null>;
+}
+
+/** A one-off's process spawned ahead: in its limit and copy, waiting on its gate to run the command. */
+interface GatedProcess {
+  proc: ManagedProcess;
+  limit: MemoryLimit;
+  /** The environment it was spawned with, to compare with the one-off's. */
+  envKey: string;
+  /** Where its output goes once it runs. */
+  onLine?: (stream: 'stdout' | 'stderr', line: string) => void;
 }
 
 const MAX_BACKOFF_MS = 30_000;
@@ -92,7 +96,7 @@ export class Supervisor {
     deploymentId: string,
     request: StartRequest,
     key = deploymentId,
-    prepareOneOff?: PrepareOneOff,
+    prepareOneOff?: OneOffRequest,
   ): Promise<StartResult> {
     const entries: Entry[] = [];
     this.#entries.set(key, entries);
@@ -331,7 +335,7 @@ export class Supervisor {
     for (const { what, work } of list) void this.#cleanup(what, work);
   }
 
-  #prepare(app: string, deploymentId: string, request: PrepareOneOff, after: Promise<void>): void {
+  #prepare(app: string, deploymentId: string, request: OneOffRequest, after: Promise<void>): void {
     // A deployment prepares once; a second request replaces nothing.
     if (this.#prepared.has(deploymentId)) return;
     const scratchName = `${request.name}-${deploymentId.slice(0, 8)}-${process.hrtime.bigint()}`;
@@ -341,22 +345,54 @@ export class Supervisor {
     const copy = after.then(() =>
       makeScratchCopy(request.copyFrom, scratchDir(this.host.paths, app, scratchName), { overlayOnly: true }),
     );
-    // A failure here only means the one-off makes its copy itself.
-    copy.catch((error) => this.host.log(`preparing ${scratchName}: ${(error as Error).message}`));
-    this.#prepared.set(deploymentId, { name: request.name, copyFrom: request.copyFrom, scratchName, copy });
+    // The process too, up to the command: spawning holds the event loop for
+    // several milliseconds, which the one-off then no longer pays.
+    const gated = copy.then((ready) => (ready ? this.#spawnGated(app, request, scratchName, ready) : null));
+    // A failure here only means the one-off makes its copy or process itself.
+    gated.catch((error) => this.host.log(`preparing ${scratchName}: ${(error as Error).message}`));
+    this.#prepared.set(deploymentId, { request, scratchName, copy, process: gated });
+  }
+
+  #oneOffEnv(app: string, request: OneOffRequest): Record<string, string> {
+    return composeEnv({
+      host: hostEnv(),
+      app: request.appEnv,
+      configVars: this.host.configVars(app),
+      runtime: request.runtimeEnv,
+    });
+  }
+
+  #spawnGated(app: string, request: OneOffRequest, scratchName: string, copy: ScratchCopy): GatedProcess {
+    const limit = createMemoryLimit(scratchName, request.memoryBytes);
+    const env = this.#oneOffEnv(app, request);
+    const gated: GatedProcess = { limit, envKey: envKey(env), proc: undefined as unknown as ManagedProcess };
+    gated.proc = new ManagedProcess({
+      argv: limit.argv(request.command, { gated: true }),
+      cwd: copy.path,
+      env,
+      gate: true,
+      onLine: (stream, line) => gated.onLine?.(stream, line),
+    });
+    limit.watch(gated.proc.pid, () => gated.proc.signalGroup('SIGKILL'));
+    return gated;
   }
 
   /** The prepared copy for this one-off, if any: same deployment, same name and same release directory. */
   #takePrepared(deploymentId: string, request: OneOffRequest): PreparedCopy | undefined {
     const prepared = this.#prepared.get(deploymentId);
-    if (!prepared || prepared.name !== request.name || prepared.copyFrom !== request.copyFrom) return undefined;
+    if (!prepared || prepared.request.name !== request.name || prepared.request.copyFrom !== request.copyFrom) {
+      return undefined;
+    }
     this.#prepared.delete(deploymentId);
     return prepared;
   }
 
-  /** Deployments holding a prepared copy (for tests and diagnostics). */
-  preparedFor(deploymentId: string): string | undefined {
-    return this.#prepared.get(deploymentId)?.scratchName;
+  /** What is prepared for a deployment's one-off, once ready (for tests and diagnostics). */
+  async prepared(deploymentId: string): Promise<{ scratchName: string; pid: number | null } | undefined> {
+    const prepared = this.#prepared.get(deploymentId);
+    if (!prepared) return undefined;
+    const gated = await prepared.process.catch(() => null);
+    return { scratchName: prepared.scratchName, pid: gated?.proc.pid ?? null };
   }
 
   /**
@@ -386,27 +422,37 @@ export class Supervisor {
         ? prepared.scratchName
         : `${request.name}-${deploymentId.slice(0, 8)}-${process.hrtime.bigint()}`;
     const copy = ready ?? (await makeScratchCopy(request.copyFrom, scratchDir(this.host.paths, app, scratchName)));
-    const limit = createMemoryLimit(scratchName, request.memoryBytes);
-    const env = composeEnv({
-      host: hostEnv(),
-      app: request.appEnv,
-      configVars: this.host.configVars(app),
-      runtime: request.runtimeEnv,
-    });
-    const proc = new ManagedProcess({
-      argv: limit.argv(request.command),
-      cwd: copy.path,
-      env,
-      onLine: (stream, line) => {
-        if (request.store && request.phase !== 'run') this.host.output(app, deploymentId, request.phase, stream, line);
-        send({ type: 'log', stream, line });
-      },
-    });
+    const env = this.#oneOffEnv(app, request);
+    const onLine = (stream: 'stdout' | 'stderr', line: string) => {
+      if (request.store && request.phase !== 'run') this.host.output(app, deploymentId, request.phase, stream, line);
+      send({ type: 'log', stream, line });
+    };
+    // The process spawned ahead runs this one-off only if it is the very same: command, limit, environment.
+    const gated = ready && prepared ? await prepared.process.catch(() => null) : null;
+    const same =
+      gated !== null &&
+      gated.proc.running &&
+      prepared!.request.command === request.command &&
+      prepared!.request.memoryBytes === request.memoryBytes &&
+      gated.envKey === envKey(env);
+    if (gated && !same) void this.#cleanup(`process of ${scratchName}`, () => disposeGated(gated));
+    let limit: MemoryLimit;
+    let proc: ManagedProcess;
+    if (gated && same) {
+      ({ limit, proc } = gated);
+      gated.onLine = onLine;
+      // Aborted already: it never runs the command, and is stopped below.
+      if (!signal.aborted) proc.open();
+    } else {
+      // Its own cgroup: the one of a process spawned ahead and not used may still be being removed.
+      limit = createMemoryLimit(gated ? `${scratchName}-1` : scratchName, request.memoryBytes);
+      proc = new ManagedProcess({ argv: limit.argv(request.command), cwd: copy.path, env, onLine });
+      limit.watch(proc.pid, () => proc.signalGroup('SIGKILL'));
+    }
     const set = this.#oneOffs.get(deploymentId) ?? new Set();
     set.add(proc);
     this.#oneOffs.set(deploymentId, set);
     let reason = 'exit' as 'exit' | 'timeout' | 'oom' | 'signal' | 'aborted';
-    limit.watch(proc.pid, () => proc.signalGroup('SIGKILL'));
     const timer = setTimeout(() => {
       reason = 'timeout';
       void proc.stop(request.graceMs);
@@ -416,6 +462,7 @@ export class Supervisor {
       void proc.stop(Math.min(request.graceMs, 5000));
     };
     signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) onAbort();
     const exit = await proc.exited;
     clearTimeout(timer);
     signal.removeEventListener('abort', onAbort);
@@ -446,8 +493,21 @@ export class Supervisor {
 }
 
 async function disposePrepared(prepared: PreparedCopy): Promise<void> {
+  const gated = await prepared.process.catch(() => null);
+  if (gated) await disposeGated(gated);
   const copy = await prepared.copy.catch(() => null);
   await copy?.dispose();
+}
+
+/** Stops a process spawned ahead that will not run (it only waits on its gate), then removes its limit. */
+async function disposeGated(gated: GatedProcess): Promise<void> {
+  gated.proc.signalGroup('SIGKILL');
+  await gated.proc.exited;
+  await gated.limit.dispose();
+}
+
+function envKey(env: Record<string, string>): string {
+  return JSON.stringify(Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 const signalNumbers: Partial<Record<NodeJS.Signals, number>> = {

@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { AgentClient } from '../../lib/agent/client.js';
 import { ManagedProcess } from '../../lib/agent/managed-process.js';
 import { releaseDir } from '../../lib/agent/paths.js';
-import type { ProcessSpec } from '../../lib/agent/protocol.js';
+import type { OneOffRequest, ProcessSpec } from '../../lib/agent/protocol.js';
 import type { Artifact, DeploymentContext, HookRunResult } from '../../lib/context.js';
 import { buildEnv } from '../../lib/env.js';
 import { SlipwayError } from '../../lib/errors.js';
@@ -15,9 +15,6 @@ import { formationSpecs } from './formation.js';
 import { snapshot } from './snapshot.js';
 
 export const PLUGIN_NAME = 'process';
-
-/** The postdeploy one-off's CONTAINER. */
-const POSTDEPLOY_CONTAINER = 'postdeploy-1';
 
 /** Heroku's release phase limit: one hour, not extendable. */
 export const RELEASE_TIMEOUT_MS = 3600_000;
@@ -104,11 +101,46 @@ export function hookFailure(
   return new SlipwayError('HOOK_FAILED', `${name} command ${how}`);
 }
 
+interface OneOffOptions {
+  timeoutMs: number;
+  memoryBytes: number;
+  container: string;
+}
+
+/** What the agent is asked to run for a one-off (postdeploy, release) of the new release. */
+function oneOffRequest(
+  ctx: DeploymentContext,
+  type: 'postdeploy' | 'release',
+  path: string,
+  options: OneOffOptions,
+): OneOffRequest {
+  return {
+    name: options.container,
+    command: ctx.procfile.processes[type]!,
+    copyFrom: path,
+    appEnv: { ...ctx.config.env },
+    runtimeEnv: containerEnv(ctx, options.container, options.memoryBytes),
+    timeoutMs: options.timeoutMs,
+    memoryBytes: options.memoryBytes,
+    graceMs: Math.min(ctx.config.stop.grace, 10_000),
+    phase: type,
+    store: true,
+  };
+}
+
+function postdeployOptions(ctx: DeploymentContext): OneOffOptions {
+  return {
+    timeoutMs: ctx.config.postdeploy.timeout,
+    memoryBytes: ctx.config.postdeploy.memory,
+    container: 'postdeploy-1',
+  };
+}
+
 /** Runs a one-off (postdeploy, release) of the new release; throws on any failure. */
 export async function runOneOff(
   ctx: DeploymentContext,
   type: 'postdeploy' | 'release',
-  options: { timeoutMs: number; memoryBytes: number; container: string },
+  options: OneOffOptions,
 ): Promise<HookRunResult> {
   const agent = agentOf(ctx);
   const command = ctx.procfile.processes[type]!;
@@ -119,18 +151,7 @@ export async function runOneOff(
   ctx.log(phase, `$ ${command}`, 'system');
   const exit = await agent.oneOff(
     ctx.id,
-    {
-      name: options.container,
-      command,
-      copyFrom: path,
-      appEnv: { ...ctx.config.env },
-      runtimeEnv: containerEnv(ctx, options.container, options.memoryBytes),
-      timeoutMs: options.timeoutMs,
-      memoryBytes: options.memoryBytes,
-      graceMs: Math.min(ctx.config.stop.grace, 10_000),
-      phase,
-      store: true,
-    },
+    oneOffRequest(ctx, type, path, options),
     (m) => {
       if (m.type === 'log') ctx.log(phase, m.line, m.stream, { stored: true });
     },
@@ -238,9 +259,9 @@ export class ProcessRuntime implements Plugin {
           ? { path: ctx.config.healthcheck.path, timeoutMs: ctx.config.healthcheck.timeout }
           : undefined,
         graceMs: ctx.config.stop.grace,
-        // The postdeploy one-off follows once these are ready: its scratch copy is made meanwhile.
+        // The postdeploy one-off follows once these are ready: the agent prepares it meanwhile.
         ...(ctx.procfile.processes.postdeploy && path
-          ? { prepareOneOff: { name: POSTDEPLOY_CONTAINER, copyFrom: path } }
+          ? { prepareOneOff: oneOffRequest(ctx, 'postdeploy', path, postdeployOptions(ctx)) }
           : {}),
       });
       for (const p of started.processes) {
@@ -254,11 +275,7 @@ export class ProcessRuntime implements Plugin {
 
     deployer.hooks.postdeploy.tapPromise(tap, async (ctx) => {
       if (!mine(ctx) || !ctx.procfile.processes.postdeploy) return;
-      await runOneOff(ctx, 'postdeploy', {
-        timeoutMs: ctx.config.postdeploy.timeout,
-        memoryBytes: ctx.config.postdeploy.memory,
-        container: POSTDEPLOY_CONTAINER,
-      });
+      await runOneOff(ctx, 'postdeploy', postdeployOptions(ctx));
     });
 
     // Heroku mode: the release command runs after the build, before anything starts (1 h limit).
