@@ -153,6 +153,7 @@ export class Agent {
     }
     await this.router.close();
     await this.supervisor.stopAll(graceMs);
+    await Promise.all(this.#retirements);
   }
 
   #checking = false;
@@ -361,11 +362,13 @@ export class Agent {
     this.supervisor.markLive(id);
     const previous = this.#live.get(d.app);
     this.#live.set(d.app, { deploymentId: id, key: id, request: pending?.request });
-    if (before) this.#retiring.set(id, { upstreams: before.upstreams, processes: previous });
+    if (before) this.#retiring.set(id, { release: before.release, upstreams: before.upstreams, processes: previous });
   }
 
   /** What the switch replaced: its upstreams to drain, and its processes when the agent runs them. */
-  #retiring = new Map<string, { upstreams: Upstream[]; processes?: LiveProcesses }>();
+  #retiring = new Map<string, { release: number; upstreams: Upstream[]; processes?: LiveProcesses }>();
+  /** Retirements running after their deployment answered (see retire's `background`). */
+  #retirements = new Set<Promise<void>>();
   #listening = new Map<string, { port: number; host: string }>();
 
   async #listen(app: string, port: number, host: string): Promise<void> {
@@ -377,16 +380,41 @@ export class Agent {
    * After the switch: wait until requests in flight on the previous release
    * finish (drain), then stop its processes. Runtimes whose processes the
    * agent does not own (containers) stop them after this returns.
+   *
+   * With `background`, the answer comes at once and the agent does the same
+   * on its own, appending the outcome to the deployment's log: the agent owns
+   * both the route and the processes, so nobody needs to wait for a long
+   * request (or a WebSocket) to end before the deployment is reported done.
    */
-  async retire(id: string, graceMs = DEFAULT_GRACE_MS): Promise<{ drained: boolean }> {
+  async retire(
+    id: string,
+    graceMs = DEFAULT_GRACE_MS,
+    options: { background?: boolean } = {},
+  ): Promise<{ drained: boolean; release?: number; background?: boolean }> {
     const previous = this.#retiring.get(id);
     this.#retiring.delete(id);
     if (!previous) return { drained: true };
-    const key = previous.processes?.key;
-    const upstreams = key ? this.supervisor.upstreams(key) : previous.upstreams;
-    const { drained } = await this.router.drain(upstreams, graceMs);
-    if (key) await this.supervisor.stopDeployment(key, graceMs);
-    return { drained };
+    const work = async () => {
+      const key = previous.processes?.key;
+      const upstreams = key ? this.supervisor.upstreams(key) : previous.upstreams;
+      const { drained } = await this.router.drain(upstreams, graceMs);
+      if (key) await this.supervisor.stopDeployment(key, graceMs);
+      return drained;
+    };
+    if (!options.background) return { drained: await work(), release: previous.release };
+    const done = work()
+      .then(
+        (drained) => `release ${previous.release} stopped${drained ? '' : ' (drain timed out)'}`,
+        (error: Error) => `release ${previous.release} could not be stopped: ${error.message}`,
+      )
+      .then((line) => {
+        this.log(`deployment ${id}: ${line}`);
+        this.store.appendLogs(id, [{ phase: 'retire', stream: 'system', line, ts: Date.now() }]);
+      })
+      .catch((error: Error) => this.log(`deployment ${id}: retire: ${error.message}`))
+      .finally(() => this.#retirements.delete(done));
+    this.#retirements.add(done);
+    return { drained: false, release: previous.release, background: true };
   }
 
   async finish(id: string, record: FinishRecord): Promise<DeploymentRecord> {

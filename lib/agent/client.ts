@@ -234,8 +234,13 @@ export class AgentClient implements ControlPlane {
     return this.stream(`/deployments/${id}/one-off`, req, onMessage, signal);
   }
 
-  retire(id: string, graceMs: number): Promise<{ drained: boolean }> {
-    return this.call('POST', `/deployments/${id}/retire`, { graceMs });
+  /** Drains and stops what the switch replaced; with `background`, answers at once and lets the agent do it. */
+  retire(
+    id: string,
+    graceMs: number,
+    options: { background?: boolean } = {},
+  ): Promise<{ drained: boolean; release?: number; background?: boolean }> {
+    return this.call('POST', `/deployments/${id}/retire`, { graceMs, background: options.background === true });
   }
 
   // ── first-deploy scripts (any runtime) ─────────────────────────────────

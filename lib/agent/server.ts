@@ -115,7 +115,11 @@ function routes(agent: Agent, stop: () => void): [string, string, Handler][] {
       '/deployments/:id/switch',
       ({ params, body }) => agent.switchRoute(params.id!, body.upstreams ?? [], body.artifact),
     ],
-    ['POST', '/deployments/:id/retire', ({ params, body }) => agent.retire(params.id!, body.graceMs)],
+    [
+      'POST',
+      '/deployments/:id/retire',
+      ({ params, body }) => agent.retire(params.id!, body.graceMs, { background: body.background === true }),
+    ],
     ['POST', '/deployments/:id/finish', ({ params, body }) => agent.finish(params.id!, body)],
     ['GET', '/apps', () => agent.apps()],
     ['GET', '/apps/:app/config', ({ params }) => agent.configVars(params.app!)],

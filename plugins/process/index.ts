@@ -294,8 +294,14 @@ export class ProcessRuntime implements Plugin {
 
     deployer.hooks.retire.tapPromise(tap, async (ctx) => {
       if (!mine(ctx) || !ctx.live) return;
-      const { drained } = await agentOf(ctx).retire(ctx.id, ctx.config.stop.grace);
-      ctx.log('retire', `release ${ctx.live.release} stopped${drained ? '' : ' (drain timed out)'}`, 'system');
+      // The agent owns the route and the processes: it drains and stops the
+      // old release on its own, and logs the outcome under this deployment.
+      await agentOf(ctx).retire(ctx.id, ctx.config.stop.grace, { background: true });
+      ctx.log(
+        'retire',
+        `release ${ctx.live.release} retiring: requests in flight finish (up to ${formatDuration(ctx.config.stop.grace)}), then it stops`,
+        'system',
+      );
     });
   }
 }
