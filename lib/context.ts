@@ -134,6 +134,8 @@ export interface FinishRecord {
   hookReason: string | null;
   warnings: Warning[];
   error: { code: string; message: string } | null;
+  /** Output lines not yet sent: stored before the deployment is finished. */
+  logs?: LogLine[];
 }
 
 export type DeploymentEvent =

@@ -185,18 +185,15 @@ export class Deployer implements PluginHost {
       this.#options.signal?.removeEventListener('abort', onOuterAbort);
     }
     await this.hooks.done.promise(ctx);
-    // The last log lines and the finish travel together: the agent stores
-    // lines of a finished deployment too, and both are done before the result.
-    const [, record] = await Promise.all([
-      logs.flush(),
-      control.finish(ctx.id, {
-        status: ctx.status,
-        hookExitCode: ctx.hook?.exitCode ?? null,
-        hookReason: ctx.hook?.reason ?? null,
-        warnings: ctx.warnings,
-        error: failure ? { code: failure.code, message: this.mask(failure.message) } : null,
-      }),
-    ]);
+    // The last log lines travel with the finish: one request, stored first.
+    const record = await control.finish(ctx.id, {
+      status: ctx.status,
+      hookExitCode: ctx.hook?.exitCode ?? null,
+      hookReason: ctx.hook?.reason ?? null,
+      warnings: ctx.warnings,
+      error: failure ? { code: failure.code, message: this.mask(failure.message) } : null,
+      logs: await logs.take(),
+    });
     emit({ type: 'result', deployment: record });
     return record;
   }

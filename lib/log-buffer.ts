@@ -24,6 +24,17 @@ export class LogBuffer {
     }
   }
 
+  /**
+   * Hands over what is buffered instead of sending it, once earlier batches
+   * are sent: the caller delivers the lines with its own request, in order.
+   */
+  async take(): Promise<LogLine[]> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.#flushing;
+    return this.#lines.splice(0);
+  }
+
   /** Sends what is buffered; resolves once everything pushed so far is sent. */
   flush(): Promise<void> {
     clearTimeout(this.#timer);

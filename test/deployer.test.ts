@@ -165,6 +165,34 @@ test('env values are masked in logs and events', async () => {
   assert.not.match(all, /secret-password/);
 });
 
+test('every line logged is stored in order, the last ones with the finish', async () => {
+  const control = new MemoryControl();
+  const finishes: number[] = [];
+  const finish = control.finish.bind(control);
+  control.finish = async (id, record) => {
+    finishes.push(record.logs?.length ?? 0);
+    return finish(id, record);
+  };
+  const late: Plugin = {
+    name: 'late',
+    apply(host) {
+      host.hooks.succeeded.tapPromise('late', async (ctx) => ctx.log('notify', 'told everyone'));
+      host.hooks.done.tapPromise('late', async (ctx) => ctx.log('notify', 'all done'));
+    },
+  };
+  const d = new Deployer({
+    config: resolveConfig({ app: 'unit' }, '/tmp/unit'),
+    procfile: procfile(),
+    control,
+    plugins: [memoryRuntime({ onHook: (ctx) => ctx.log('postdeploy', 'migrated') }), late],
+    version: 'v1',
+  });
+  const record = await d.deploy();
+  const text = control.logText(record.id);
+  assert.match(text, /migrated[\s\S]*told everyone\nall done$/);
+  assert.ok(finishes[0]! >= 2, 'the lines logged after the last flush came with the finish');
+});
+
 test('hooks are one frozen object', () => {
   const { d } = deployer([]);
   assert.ok(Object.isFrozen(d.hooks));

@@ -394,15 +394,18 @@ export class Agent {
     const previous = this.#retiring.get(id);
     this.#retiring.delete(id);
     if (!previous) return { drained: true };
-    const work = async () => {
+    const work = async (before?: Promise<void>) => {
       const key = previous.processes?.key;
       const upstreams = key ? this.supervisor.upstreams(key) : previous.upstreams;
       const { drained } = await this.router.drain(upstreams, graceMs);
+      await before;
       if (key) await this.supervisor.stopDeployment(key, graceMs);
       return drained;
     };
     if (!options.background) return { drained: await work(), release: previous.release };
-    const done = work()
+    // The old processes' shutdown competes for the CPU with the end of the
+    // deployment: stop them once it has finished (or at most a few seconds on).
+    const done = work(this.#finished(id))
       .then(
         (drained) => `release ${previous.release} stopped${drained ? '' : ' (drain timed out)'}`,
         (error: Error) => `release ${previous.release} could not be stopped: ${error.message}`,
@@ -417,19 +420,40 @@ export class Agent {
     return { drained: false, release: previous.release, background: true };
   }
 
+  /** Resolves once `finish` has been called for the deployment, or after `LEASE_MS`. */
+  #finished(id: string): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done(), LEASE_MS);
+      timer.unref();
+      const done = () => {
+        clearTimeout(timer);
+        this.#finishWaiters.delete(id);
+        resolve();
+      };
+      this.#finishWaiters.set(id, done);
+    });
+  }
+
+  #finishWaiters = new Map<string, () => void>();
+
   async finish(id: string, record: FinishRecord): Promise<DeploymentRecord> {
+    // Whatever waited for the end of this deployment goes on after the answer.
+    const waiter = this.#finishWaiters.get(id);
+    if (waiter) setImmediate(waiter);
     const d = this.#deployment(id);
+    const { logs, ...result } = record;
+    if (logs?.length) this.store.appendLogs(id, logs);
     if (d.finishedAt !== null) return d;
-    if (record.status !== d.status) assertTransition(d.status, record.status);
+    if (result.status !== d.status) assertTransition(d.status, result.status);
     const pending = this.#pending.get(id);
     this.#pending.delete(id);
-    if (record.status !== 'success') {
+    if (result.status !== 'success') {
       pending?.abort.abort();
       await this.supervisor.stopDeployment(id, 5000);
     }
     // Scratch copies of its one-offs, and one prepared for a one-off that never ran, go now.
     this.supervisor.endDeployment(id);
-    return this.store.updateDeployment(id, { ...record, finishedAt: new Date().toISOString() });
+    return this.store.updateDeployment(id, { ...result, finishedAt: new Date().toISOString() });
   }
 
   // ── apps ───────────────────────────────────────────────────────────────

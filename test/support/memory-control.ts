@@ -80,7 +80,8 @@ export class MemoryControl implements ControlPlane {
     this.live.set(d.app, { release: d.release, version: d.version, deploymentId: id, upstreams });
   }
 
-  async finish(id: string, record: FinishRecord): Promise<DeploymentRecord> {
+  async finish(id: string, { logs, ...record }: FinishRecord): Promise<DeploymentRecord> {
+    if (logs?.length) await this.appendLogs(id, logs);
     const d = this.#get(id);
     if (d.status !== record.status) {
       assertTransition(d.status, record.status);
