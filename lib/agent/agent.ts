@@ -22,6 +22,8 @@ import { Supervisor } from './supervisor.js';
 
 /** A deployment whose owner stops heartbeating for this long is aborted. */
 export const LEASE_MS = 4000;
+/** After a deployment finished, how long the release it replaced may go on idling before SIGTERM (see retire). */
+const RETIRE_SETTLE_MS = 250;
 const DEFAULT_GRACE_MS = 30_000;
 
 interface Pending {
@@ -137,6 +139,7 @@ export class Agent {
 
   async shutdown(graceMs = 10_000): Promise<void> {
     clearInterval(this.#leaseTimer);
+    for (const release of [...this.#finishWaiters.values()]) release();
     for (const [id, pending] of this.#pending) {
       pending.abort.abort();
       const d = this.store.getDeployment(id);
@@ -403,8 +406,9 @@ export class Agent {
       return drained;
     };
     if (!options.background) return { drained: await work(), release: previous.release };
-    // The old processes' shutdown competes for the CPU with the end of the
-    // deployment: stop them once it has finished (or at most a few seconds on).
+    // The old processes' shutdown (a Node app's exit is tens of ms of CPU)
+    // would compete with the end of the deployment and with the new release's
+    // first requests: they get SIGTERM shortly after the deployment finished.
     const done = work(this.#finished(id))
       .then(
         (drained) => `release ${previous.release} stopped${drained ? '' : ' (drain timed out)'}`,
@@ -439,7 +443,7 @@ export class Agent {
   async finish(id: string, record: FinishRecord): Promise<DeploymentRecord> {
     // Whatever waited for the end of this deployment goes on after the answer.
     const waiter = this.#finishWaiters.get(id);
-    if (waiter) setImmediate(waiter);
+    if (waiter) setTimeout(waiter, RETIRE_SETTLE_MS).unref();
     const d = this.#deployment(id);
     const { logs, ...result } = record;
     if (logs?.length) this.store.appendLogs(id, logs);
