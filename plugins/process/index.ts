@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { AgentClient } from '../../lib/agent/client.js';
-import { ManagedProcess } from '../../lib/agent/managed-process.js';
 import { releaseDir } from '../../lib/agent/paths.js';
 import type { OneOffRequest, ProcessSpec } from '../../lib/agent/protocol.js';
 import type { Artifact, DeploymentContext, HookRunResult } from '../../lib/context.js';
@@ -62,6 +61,8 @@ async function build(ctx: DeploymentContext): Promise<Artifact> {
 
 async function runBuild(ctx: DeploymentContext, cwd: string, command: string): Promise<void> {
   ctx.log('build', `$ ${command}`, 'system');
+  // Loaded here: most deployments of this runtime have no build command.
+  const { ManagedProcess } = await import('../../lib/agent/managed-process.js');
   const proc = new ManagedProcess({
     argv: ['/bin/sh', '-c', command],
     cwd,
