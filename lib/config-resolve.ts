@@ -55,6 +55,7 @@ export function resolveConfig(raw: unknown, dir: string, file?: string): Resolve
     mode: config.mode ?? DEFAULTS.mode,
     plugins: (config.plugins ?? []) as ResolvedConfig['plugins'],
     scripts: config.scripts?.['first-deploy'] !== undefined ? { 'first-deploy': config.scripts['first-deploy'] } : {},
+    keepReleases: config.keepReleases ?? DEFAULTS.keepReleases,
     docker: {
       ...(config.docker?.dockerfile !== undefined ? { dockerfile: config.docker.dockerfile } : {}),
       ...(config.docker?.image !== undefined ? { image: config.docker.image } : {}),

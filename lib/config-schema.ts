@@ -195,6 +195,7 @@ export const configSchema = z.partial(
       mode: z.enum(['postdeploy', 'heroku'], { error: 'must be "postdeploy" or "heroku"' }),
       plugins: z.array(pluginSpec, { error: 'must be a list of plugins' }),
       scripts: section({ 'first-deploy': z.optional(text('a command')) }, '{ first-deploy: npm run seed }'),
+      keepReleases: count({ type: 'must be a number of releases', min: [1, 'must be at least 1'] }),
       docker: section(
         {
           dockerfile: z.optional(text('a path to a Dockerfile')),

@@ -34,6 +34,7 @@ export const DEFAULTS = Object.freeze({
   stopGrace: 30_000,
   healthcheckTimeout: 5_000,
   keepImages: 5,
+  keepReleases: 5,
 } as const);
 
 /** Gives a config file its types: `export default defineConfig({ … })`. */

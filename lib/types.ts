@@ -25,6 +25,8 @@ export interface SlipwayConfig {
   mode?: Mode;
   plugins?: PluginSpec[];
   scripts?: { 'first-deploy'?: string };
+  /** Release directories kept on disk (process runtime), the live one included. */
+  keepReleases?: number;
   docker?: { dockerfile?: string; image?: string; network?: string; keepImages?: number };
 }
 
@@ -49,6 +51,7 @@ export interface ResolvedConfig {
   mode: Mode;
   plugins: PluginSpec[];
   scripts: { 'first-deploy'?: string };
+  keepReleases: number;
   docker: { dockerfile?: string; image?: string; network?: string; keepImages: number };
 }
 

@@ -65,6 +65,7 @@ test('no config at all gives the defaults, named after the directory', async () 
     mode: 'postdeploy',
     plugins: [],
     scripts: {},
+    keepReleases: 5,
     docker: { keepImages: 5 },
   } satisfies ResolvedConfig);
 });

@@ -26,6 +26,7 @@ export function testConfig(env: Record<string, string> = {}): ResolvedConfig {
     mode: 'postdeploy',
     plugins: [],
     scripts: {},
+    keepReleases: 5,
     docker: { keepImages: 3 },
   };
 }

@@ -16,6 +16,7 @@ import { processStartTime } from './managed-process.js';
 import type { AgentPaths } from './paths.js';
 import { freePort } from './ports.js';
 import type { OneOffRequest, ProcessSpec, StartRequest, StartResult, StreamMessage } from './protocol.js';
+import { emptyTrash, pruneReleases } from './prune-releases.js';
 import { Router } from './router.js';
 import type { Store } from './store.js';
 import { Supervisor } from './supervisor.js';
@@ -84,6 +85,8 @@ export class Agent {
 
   /** Puts back what a previous agent left: stray processes stopped, live releases serving again. */
   async recover(): Promise<void> {
+    // Release directories pruned just before an earlier agent stopped.
+    for (const app of this.store.listApps()) void emptyTrash(this.paths, app.name, (line) => this.log(line));
     for (const p of this.store.listProcesses()) {
       if (p.startedAt && processStartTime(p.pid) === p.startedAt) {
         try {
@@ -461,6 +464,14 @@ export class Agent {
   }
 
   // ── apps ───────────────────────────────────────────────────────────────
+
+  /** Keeps the directories of the app's newest `keep` releases (see prune-releases.ts); answers what it took. */
+  pruneReleases(app: string, keep: unknown): { pruned: number[] } {
+    if (!Number.isInteger(keep) || (keep as number) < 1) {
+      throw new SlipwayError('AGENT_REQUEST', 'keep must be a whole number of releases, at least 1');
+    }
+    return { pruned: pruneReleases(this.paths, this.store, app, keep as number, (line) => this.log(line)) };
+  }
 
   apps() {
     return this.store.listApps().map((app) => {

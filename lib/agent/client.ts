@@ -245,6 +245,11 @@ export class AgentClient implements ControlPlane {
 
   // ── first-deploy scripts (any runtime) ─────────────────────────────────
 
+  /** Removes the app's release directories beyond the newest `keep` releases; answers which it took. */
+  pruneReleases(app: string, keep: number): Promise<{ pruned: number[] }> {
+    return this.call('POST', `/apps/${encodeURIComponent(app)}/releases/prune`, { keep });
+  }
+
   firstDeployState(app: string): Promise<FirstDeployState> {
     return this.call('GET', `/apps/${encodeURIComponent(app)}/first-deploy`);
   }

@@ -125,6 +125,7 @@ function routes(agent: Agent, stop: () => void): [string, string, Handler][] {
     ['GET', '/apps/:app/config', ({ params }) => agent.configVars(params.app!)],
     ['POST', '/apps/:app/config', ({ params, body }) => agent.setConfigVars(params.app!, body.changes ?? {})],
     ['GET', '/apps/:app/releases', ({ params }) => agent.store.listReleases(params.app!)],
+    ['POST', '/apps/:app/releases/prune', ({ params, body }) => agent.pruneReleases(params.app!, body.keep)],
     ['GET', '/apps/:app/live', ({ params }) => agent.liveSpecs(params.app!)],
     ['GET', '/apps/:app', ({ params }) => agent.appInfo(params.app!)],
     ['POST', '/apps/:app/config/store', ({ params, body }) => agent.storeConfigVars(params.app!, body.changes ?? {})],

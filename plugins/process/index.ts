@@ -290,7 +290,17 @@ export class ProcessRuntime implements Plugin {
     });
 
     deployer.hooks.succeeded.tapPromise({ ...tap, timeout: FIRST_DEPLOY_TAP_TIMEOUT_MS }, async (ctx) => {
-      if (mine(ctx)) await firstDeploy(ctx);
+      if (!mine(ctx)) return;
+      await firstDeploy(ctx);
+      // While this deployment still holds the app's lock: nothing else can start from a directory as it goes.
+      const { pruned } = await agentOf(ctx).pruneReleases(ctx.app, ctx.config.keepReleases);
+      if (pruned.length > 0) {
+        ctx.log(
+          'retire',
+          `removed the directories of releases ${pruned.join(', ')} (keepReleases: ${ctx.config.keepReleases})`,
+          'system',
+        );
+      }
     });
 
     deployer.hooks.retire.tapPromise(tap, async (ctx) => {

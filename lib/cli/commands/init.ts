@@ -34,6 +34,7 @@ app: ${app}
 #   memory: 512MB
 # stop:
 #   grace: 30s           # SIGTERM, then SIGKILL after this
+# keepReleases: 5        # release directories kept on disk for rollbacks (process runtime)
 
 # mode: postdeploy       # or heroku: the Procfile \`release\` runs before anything starts
 

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../config.js';
 import type { DeploymentRecord } from '../../context.js';
@@ -34,6 +35,12 @@ export const { run } = defineCommand({ ...appOption }, async ({ values, position
   const { path, image } = target.artifact;
   if (!path && !image) {
     throw new SlipwayError('RELEASE_NOT_FOUND', `release ${target.release} of ${app} has no build to reuse`);
+  }
+  if (path && !existsSync(path)) {
+    throw new SlipwayError(
+      'RELEASE_NOT_FOUND',
+      `release ${target.release} of ${app} is no longer on disk (only the newest keepReleases releases are kept)`,
+    );
   }
   // A directory release holds its own config and Procfile, as Heroku rolls back
   // to the old slug. An image release takes them from the app directory here.
