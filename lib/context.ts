@@ -33,6 +33,8 @@ export interface Artifact {
   path?: string;
   /** Image reference (docker runtime). */
   image?: string;
+  /** Docker runtime: what a later one-off of the release (`slipway run`) needs to run like it. */
+  oneOff?: { env: Record<string, string>; network?: string; engine?: string };
 }
 
 export interface ProcessInstance {

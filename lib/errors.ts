@@ -101,6 +101,10 @@ export const catalogue = {
   APP_NOT_FOUND: { severity: 'usage', details: 'List apps with `slipway status`, or deploy the app first.' },
   RELEASE_NOT_FOUND: { severity: 'usage', details: 'List releases with `slipway deployments` or `slipway releases`.' },
   NO_LIVE_RELEASE: { severity: 'usage', details: 'The app has no live release yet; deploy it first.' },
+  RUN_FAILED: {
+    severity: 'deployment',
+    details: 'The one-off could not be started or followed; the message says what the runtime answered.',
+  },
   ROUTE_SWITCH_FAILED: {
     severity: 'deployment',
     status: 'hook-error',

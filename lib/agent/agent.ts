@@ -18,7 +18,7 @@ import { freePort } from './ports.js';
 import type { OneOffRequest, ProcessSpec, StartRequest, StartResult, StreamMessage } from './protocol.js';
 import { emptyTrash, pruneReleases } from './prune-releases.js';
 import { Router } from './router.js';
-import type { Store } from './store.js';
+import type { ReleaseArtifact, Store } from './store.js';
 import { Supervisor } from './supervisor.js';
 
 /** A deployment whose owner stops heartbeating for this long is aborted. */
@@ -530,12 +530,26 @@ export class Agent {
     return true;
   }
 
-  liveSpecs(app: string): { deploymentId: string; specs: ProcessSpec[]; cwd?: string } | null {
+  liveSpecs(app: string): {
+    deploymentId: string;
+    release: number;
+    version: string;
+    specs: ProcessSpec[];
+    cwd?: string;
+    artifact?: ReleaseArtifact;
+  } | null {
     const live = this.store.getLive(app);
     if (!live) return null;
     const release = this.store.getRelease(app, live.release);
     const specs = (release?.processes ?? []) as unknown as ProcessSpec[];
-    return { deploymentId: live.deploymentId, specs, cwd: release?.artifact.path };
+    return {
+      deploymentId: live.deploymentId,
+      release: live.release,
+      version: live.version,
+      specs,
+      cwd: release?.artifact.path,
+      artifact: release?.artifact,
+    };
   }
 
   // ── heroku mode and first-deploy scripts ───────────────────────────────

@@ -30,6 +30,8 @@ export interface ReleaseArtifact {
   runtime: string;
   path?: string;
   image?: string;
+  /** Docker runtime: the config env, network and Engine of its containers, for `slipway run`. */
+  oneOff?: { env: Record<string, string>; network?: string; engine?: string };
   /** How the release was started, so a restarted agent starts it the same way. */
   start?: { timeoutMs: number; graceMs: number; healthcheck?: { path: string; timeoutMs: number } };
 }
@@ -261,6 +263,7 @@ const artifactOnly = (a: ReleaseArtifact): ReleaseArtifact => ({
   runtime: a.runtime,
   ...(a.path === undefined ? {} : { path: a.path }),
   ...(a.image === undefined ? {} : { image: a.image }),
+  ...(a.oneOff === undefined ? {} : { oneOff: a.oneOff }),
   ...(a.start === undefined ? {} : { start: a.start }),
 });
 

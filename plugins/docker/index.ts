@@ -77,7 +77,15 @@ export class DockerRuntime implements Plugin {
       this.#deployments.set(ctx.id, { removals: [] });
       return engineStep('BUILD_FAILED', 'building the image', async () => {
         await recoverContainers(ctx, this.#engine);
-        return buildArtifact(ctx, this.#engine);
+        const artifact = await buildArtifact(ctx, this.#engine);
+        // Kept with the release: `slipway run` starts its one-offs the way the release's containers run.
+        const network = ctx.config.docker.network;
+        const oneOff = {
+          env: { ...ctx.config.env },
+          ...(network ? { network } : {}),
+          ...(this.#host ? { engine: this.#host } : {}),
+        };
+        return { ...artifact, oneOff };
       });
     });
 

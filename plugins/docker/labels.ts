@@ -10,6 +10,8 @@ export const LABEL = Object.freeze({
   process: 'slipway.process',
   /** The agent home: two slipway installations on one Engine never touch each other's containers. */
   home: 'slipway.home',
+  /** `slipway run` one-offs: the app they run for, instead of `slipway.app` (see run-in-image.ts). */
+  run: 'slipway.run',
 });
 
 /** `slipway/<app>`: the repository every release image of an app is tagged in. */

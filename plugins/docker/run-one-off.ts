@@ -53,6 +53,55 @@ export function createOneOff(
   );
 }
 
+export interface ContainerExit {
+  /** The command's exit status; -128 after the time limit. */
+  exitCode: number;
+  reason: HookRunResult['reason'];
+  durationMs: number;
+}
+
+/**
+ * Starts a created container and waits for it to exit: its output lines go
+ * to `onLine`; past `timeoutMs`, or when `signal` aborts, it is killed.
+ * Says how it ended (a kill by the kernel for the memory limit is `oom`);
+ * never throws for the command's own failure, and leaves removal to the caller.
+ */
+export async function startAndWait(
+  container: Docker.Container,
+  options: { timeoutMs: number; signal: AbortSignal; onLine: (stream: 'stdout' | 'stderr', line: string) => void },
+): Promise<ContainerExit> {
+  // Set by the timer and the abort listener, read after the exit.
+  const end: { reason: HookRunResult['reason'] } = { reason: 'exit' };
+  const started = Date.now();
+  const exited = container.wait({ condition: 'next-exit' }).then((r: { StatusCode?: number }) => r.StatusCode ?? -1);
+  exited.catch(() => undefined);
+  await container.start();
+  const output = followOutput(container, options.onLine);
+  const timer = setTimeout(() => {
+    end.reason = 'timeout';
+    void kill(container);
+  }, options.timeoutMs);
+  const onAbort = () => {
+    end.reason = 'aborted';
+    void kill(container);
+  };
+  options.signal.addEventListener('abort', onAbort, { once: true });
+  if (options.signal.aborted) onAbort();
+  let status: number;
+  try {
+    status = await exited;
+  } finally {
+    clearTimeout(timer);
+    options.signal.removeEventListener('abort', onAbort);
+  }
+  const durationMs = Date.now() - started;
+  await Promise.race([output, new Promise((r) => setTimeout(r, OUTPUT_DRAIN_MS).unref())]);
+  const state = (await container.inspect()).State;
+  // Killed by the kernel for the memory limit: Docker says so, whatever status the process got.
+  if (end.reason === 'exit' && state.OOMKilled && status !== 0) end.reason = 'oom';
+  return { exitCode: end.reason === 'timeout' ? -128 : status, reason: end.reason, durationMs };
+}
+
 /**
  * Runs a command in an extra container of the release image: the app's env
  * and the runtime vars but no PORT, a hard memory limit, a time limit (then
@@ -69,38 +118,17 @@ export async function runInContainer(
   run: OneOffRun = {},
 ): Promise<HookRunResult> {
   const container = await (run.created ?? createOneOff(ctx, docker, options));
-  // Set by the timer and the abort listener, read after the exit.
-  const end: { reason: HookRunResult['reason'] } = { reason: 'exit' };
-  const started = Date.now();
   try {
-    const exited = container.wait({ condition: 'next-exit' }).then((r: { StatusCode?: number }) => r.StatusCode ?? -1);
-    exited.catch(() => undefined);
-    await container.start();
-    const output = followOutput(container, (stream, line) => ctx.log(type, line, stream));
-    const timer = setTimeout(() => {
-      end.reason = 'timeout';
-      void kill(container);
-    }, options.timeoutMs);
-    const onAbort = () => {
-      end.reason = 'aborted';
-      void kill(container);
-    };
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
-    let status: number;
-    try {
-      status = await exited;
-    } finally {
-      clearTimeout(timer);
-      ctx.signal.removeEventListener('abort', onAbort);
-    }
-    const durationMs = Date.now() - started;
-    await Promise.race([output, new Promise((r) => setTimeout(r, OUTPUT_DRAIN_MS).unref())]);
-    const state = (await container.inspect()).State;
-    // Killed by the kernel for the memory limit: Docker says so, whatever status the process got.
-    if (end.reason === 'exit' && state.OOMKilled && status !== 0) end.reason = 'oom';
-    const { reason } = end;
-    const result: HookRunResult = { exitCode: reason === 'timeout' ? -128 : status, reason, durationMs };
-    ctx.log(type, `${type} exited with status ${result.exitCode} (${result.reason}) in ${durationMs} ms`, 'system');
+    const result = await startAndWait(container, {
+      timeoutMs: options.timeoutMs,
+      signal: ctx.signal,
+      onLine: (stream, line) => ctx.log(type, line, stream),
+    });
+    ctx.log(
+      type,
+      `${type} exited with status ${result.exitCode} (${result.reason}) in ${result.durationMs} ms`,
+      'system',
+    );
     return result;
   } finally {
     const removal = container.remove({ force: true }).catch(() => undefined);
