@@ -171,7 +171,9 @@ export class AgentClient implements ControlPlane {
     const entry = agentEntry();
     // Loaded here: a CLI finds the agent running far more often than not.
     const { spawn } = await import('node:child_process');
-    const child = spawn(process.execPath, [...process.execArgv, entry], {
+    // A young generation of 1 MiB (V8's default grows to 16): the idle agent
+    // stays ~3 MiB smaller, and the router's throughput measured the same.
+    const child = spawn(process.execPath, [...process.execArgv, '--max-semi-space-size=1', entry], {
       detached: true,
       stdio: ['ignore', out, out],
       env: { ...process.env, SLIPWAY_HOME: this.paths.home },
