@@ -395,7 +395,18 @@ export class Agent {
   async retire(
     id: string,
     graceMs = DEFAULT_GRACE_MS,
-    options: { background?: boolean } = {},
+    options: { background?: boolean; keepReleases?: unknown } = {},
+  ): Promise<{ drained: boolean; release?: number; background?: boolean; pruned?: number[] }> {
+    const result = await this.#retire(id, graceMs, options.background === true);
+    if (options.keepReleases === undefined) return result;
+    // With the old release's processes still known, so its directory stays until they are gone.
+    return { ...result, pruned: this.#pruneReleases(this.#deployment(id).app, options.keepReleases) };
+  }
+
+  async #retire(
+    id: string,
+    graceMs: number,
+    background: boolean,
   ): Promise<{ drained: boolean; release?: number; background?: boolean }> {
     const previous = this.#retiring.get(id);
     this.#retiring.delete(id);
@@ -408,7 +419,7 @@ export class Agent {
       if (key) await this.supervisor.stopDeployment(key, graceMs);
       return drained;
     };
-    if (!options.background) return { drained: await work(), release: previous.release };
+    if (!background) return { drained: await work(), release: previous.release };
     // The old processes' shutdown (a Node app's exit is tens of ms of CPU)
     // would compete with the end of the deployment and with the new release's
     // first requests: they get SIGTERM shortly after the deployment finished.
@@ -466,11 +477,11 @@ export class Agent {
   // ── apps ───────────────────────────────────────────────────────────────
 
   /** Keeps the directories of the app's newest `keep` releases (see prune-releases.ts); answers what it took. */
-  pruneReleases(app: string, keep: unknown): { pruned: number[] } {
+  #pruneReleases(app: string, keep: unknown): number[] {
     if (!Number.isInteger(keep) || (keep as number) < 1) {
-      throw new SlipwayError('AGENT_REQUEST', 'keep must be a whole number of releases, at least 1');
+      throw new SlipwayError('AGENT_REQUEST', 'keepReleases must be a whole number of releases, at least 1');
     }
-    return { pruned: pruneReleases(this.paths, this.store, app, keep as number, (line) => this.log(line)) };
+    return pruneReleases(this.paths, this.store, app, keep as number, (line) => this.log(line));
   }
 
   apps() {

@@ -236,21 +236,24 @@ export class AgentClient implements ControlPlane {
     return this.stream(`/deployments/${id}/one-off`, req, onMessage, signal);
   }
 
-  /** Drains and stops what the switch replaced; with `background`, answers at once and lets the agent do it. */
+  /**
+   * Drains and stops what the switch replaced; with `background`, answers at
+   * once and lets the agent do it. With `keepReleases`, also removes the
+   * app's release directories beyond the newest N releases (`pruned`).
+   */
   retire(
     id: string,
     graceMs: number,
-    options: { background?: boolean } = {},
-  ): Promise<{ drained: boolean; release?: number; background?: boolean }> {
-    return this.call('POST', `/deployments/${id}/retire`, { graceMs, background: options.background === true });
+    options: { background?: boolean; keepReleases?: number } = {},
+  ): Promise<{ drained: boolean; release?: number; background?: boolean; pruned?: number[] }> {
+    return this.call('POST', `/deployments/${id}/retire`, {
+      graceMs,
+      background: options.background === true,
+      ...(options.keepReleases === undefined ? {} : { keepReleases: options.keepReleases }),
+    });
   }
 
   // ── first-deploy scripts (any runtime) ─────────────────────────────────
-
-  /** Removes the app's release directories beyond the newest `keep` releases; answers which it took. */
-  pruneReleases(app: string, keep: number): Promise<{ pruned: number[] }> {
-    return this.call('POST', `/apps/${encodeURIComponent(app)}/releases/prune`, { keep });
-  }
 
   firstDeployState(app: string): Promise<FirstDeployState> {
     return this.call('GET', `/apps/${encodeURIComponent(app)}/first-deploy`);

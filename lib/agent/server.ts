@@ -118,14 +118,17 @@ function routes(agent: Agent, stop: () => void): [string, string, Handler][] {
     [
       'POST',
       '/deployments/:id/retire',
-      ({ params, body }) => agent.retire(params.id!, body.graceMs, { background: body.background === true }),
+      ({ params, body }) =>
+        agent.retire(params.id!, body.graceMs, {
+          background: body.background === true,
+          keepReleases: body.keepReleases,
+        }),
     ],
     ['POST', '/deployments/:id/finish', ({ params, body }) => agent.finish(params.id!, body)],
     ['GET', '/apps', () => agent.apps()],
     ['GET', '/apps/:app/config', ({ params }) => agent.configVars(params.app!)],
     ['POST', '/apps/:app/config', ({ params, body }) => agent.setConfigVars(params.app!, body.changes ?? {})],
     ['GET', '/apps/:app/releases', ({ params }) => agent.store.listReleases(params.app!)],
-    ['POST', '/apps/:app/releases/prune', ({ params, body }) => agent.pruneReleases(params.app!, body.keep)],
     ['GET', '/apps/:app/live', ({ params }) => agent.liveSpecs(params.app!)],
     ['GET', '/apps/:app', ({ params }) => agent.appInfo(params.app!)],
     ['POST', '/apps/:app/config/store', ({ params, body }) => agent.storeConfigVars(params.app!, body.changes ?? {})],

@@ -290,29 +290,31 @@ export class ProcessRuntime implements Plugin {
     });
 
     deployer.hooks.succeeded.tapPromise({ ...tap, timeout: FIRST_DEPLOY_TAP_TIMEOUT_MS }, async (ctx) => {
-      if (!mine(ctx)) return;
-      await firstDeploy(ctx);
-      // While this deployment still holds the app's lock: nothing else can start from a directory as it goes.
-      const { pruned } = await agentOf(ctx).pruneReleases(ctx.app, ctx.config.keepReleases);
-      if (pruned.length > 0) {
-        ctx.log(
-          'retire',
-          `removed the directories of releases ${pruned.join(', ')} (keepReleases: ${ctx.config.keepReleases})`,
-          'system',
-        );
-      }
+      if (mine(ctx)) await firstDeploy(ctx);
     });
 
     deployer.hooks.retire.tapPromise(tap, async (ctx) => {
-      if (!mine(ctx) || !ctx.live) return;
+      if (!mine(ctx)) return;
       // The agent owns the route and the processes: it drains and stops the
       // old release on its own, and logs the outcome under this deployment.
-      await agentOf(ctx).retire(ctx.id, ctx.config.stop.grace, { background: true });
-      ctx.log(
-        'retire',
-        `release ${ctx.live.release} retiring: requests in flight finish (up to ${formatDuration(ctx.config.stop.grace)}), then it stops`,
-        'system',
-      );
+      // While this deployment still holds the app's lock (nothing else can
+      // start from a directory as it goes), release directories beyond
+      // keepReleases are removed too.
+      const keep = ctx.config.keepReleases;
+      const { pruned } = await agentOf(ctx).retire(ctx.id, ctx.config.stop.grace, {
+        background: true,
+        keepReleases: keep,
+      });
+      if (ctx.live) {
+        ctx.log(
+          'retire',
+          `release ${ctx.live.release} retiring: requests in flight finish (up to ${formatDuration(ctx.config.stop.grace)}), then it stops`,
+          'system',
+        );
+      }
+      if (pruned?.length) {
+        ctx.log('retire', `removed the directories of releases ${pruned.join(', ')} (keepReleases: ${keep})`, 'system');
+      }
     });
   }
 }
