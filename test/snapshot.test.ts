@@ -1,6 +1,16 @@
 // Release snapshots: .git left out, unchanged files hard-linked from the
 // previous release (cheap for a big node_modules), changed files copied.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -41,6 +51,30 @@ test('a redeploy links unchanged files to the previous release and copies change
   assert.is(readFileSync(join(root, 'r2', 'server.js'), 'utf8'), 'v2 changed');
   // The source itself is never linked into a release: editing it cannot change a release.
   assert.is.not(statSync(join(src, 'node_modules', 'lib', 'f0.js')).ino, b.ino);
+});
+
+test('a file that became a directory (and back), symlinks and a large tree', async () => {
+  const src = join(root, 'shapes');
+  mkdirSync(join(src, 'lib'), { recursive: true });
+  writeFileSync(join(src, 'config'), 'a file first');
+  writeFileSync(join(src, 'lib', 'x.js'), 'x');
+  for (let i = 0; i < 3000; i++) writeFileSync(join(src, 'lib', `m${i}.js`), `m${i}`);
+  symlinkSync('lib/x.js', join(src, 'entry.js'));
+  const first = await snapshot(src, join(root, 's1'));
+  assert.is(first.files, 3002);
+  rmSync(join(src, 'config'));
+  mkdirSync(join(src, 'config'));
+  writeFileSync(join(src, 'config', 'app.json'), '{}');
+  rmSync(join(src, 'lib'), { recursive: true });
+  writeFileSync(join(src, 'lib'), 'a file now');
+  const second = await snapshot(src, join(root, 's2'), { previous: join(root, 's1') });
+  assert.equal(second, { files: 2, linked: 0, copied: 2 });
+  assert.is(readFileSync(join(root, 's2', 'config', 'app.json'), 'utf8'), '{}');
+  assert.is(readFileSync(join(root, 's2', 'lib'), 'utf8'), 'a file now');
+  assert.is(readlinkSync(join(root, 's2', 'entry.js')), 'lib/x.js');
+  // The earlier release is as it was.
+  assert.is(readFileSync(join(root, 's1', 'config'), 'utf8'), 'a file first');
+  assert.is(readFileSync(join(root, 's1', 'lib', 'm2999.js'), 'utf8'), 'm2999');
 });
 
 test.run();
