@@ -72,6 +72,24 @@ async function startUpstream(
   return { upstream: { host: '127.0.0.1', port }, server, seen, connections: () => connections };
 }
 
+/**
+ * An upstream that holds every response until `release()`, then answers
+ * `body`; `arrival()` resolves when the next request reaches it.
+ */
+async function heldUpstream(body: string) {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const arrived: Array<() => void> = [];
+  const upstream = await startUpstream('A', (_req, res) => {
+    arrived.shift()?.();
+    void held.then(() => res.end(body));
+  });
+  const arrival = () => new Promise<void>((resolve) => arrived.push(resolve));
+  return { upstream, release, arrival };
+}
+
 /** A raw TCP upstream for responses node:http cannot produce; `onConnection` drives each socket. */
 async function startRawUpstream(onConnection: (socket: net.Socket, index: number) => void): Promise<Upstream> {
   const sockets = new Set<net.Socket>();
@@ -802,17 +820,9 @@ test('after a switch the next request on a kept-alive connection goes to the new
 
 test('drain reports what is left when its timeout passes first', async () => {
   const { router, port } = await startRouter();
-  let release!: () => void;
-  const held = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  const arrived: Array<() => void> = [];
-  const a = await startUpstream('A', (_req, res) => {
-    arrived.shift()?.();
-    void held.then(() => res.end('late'));
-  });
+  const { upstream: a, release, arrival } = await heldUpstream('late');
   router.setRoute('app', [a.upstream]);
-  const came = new Promise<void>((resolve) => arrived.push(resolve));
+  const came = arrival();
   const pending = request(port);
   await within(came, 'the request at A');
   assert.equal(await router.drain([a.upstream], 20), { drained: false, remaining: 1 });
@@ -1130,18 +1140,10 @@ test('a request head that does not complete in headersTimeoutMs gets 408 and a c
 
 test('closeApp lets an in-flight request finish, then closes its connection', async () => {
   const { router, port } = await startRouter();
-  let release!: () => void;
-  const held = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  const arrived: Array<() => void> = [];
-  const up = await startUpstream('A', (_req, res) => {
-    arrived.shift()?.();
-    void held.then(() => res.end('finished'));
-  });
+  const { upstream: up, release, arrival } = await heldUpstream('finished');
   router.setRoute('app', [up.upstream]);
   const client = new RawClient(port);
-  const came = new Promise<void>((resolve) => arrived.push(resolve));
+  const came = arrival();
   client.write('GET / HTTP/1.1\r\nHost: h\r\n\r\n');
   await within(came, 'the request at the upstream');
   let closed = false;
