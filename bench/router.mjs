@@ -14,11 +14,12 @@
 // build), else the TypeScript source through tsx.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { freePort, median } from './support.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -54,17 +55,6 @@ async function loadRouter() {
   const { register } = await import('tsx/esm/api');
   register();
   return { source: 'tsx', ...(await import(pathToFileURL(join(root, 'lib/agent/router.ts')).href)) };
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function startChild(cmd, args, options = {}) {
@@ -215,10 +205,6 @@ async function main() {
       const order = round % 2 === 0 ? ['direct', 'nginx', 'router'] : ['direct', 'router', 'nginx'];
       for (const label of order) results[label].push(await runWrk(label, targets[label]));
     }
-    const median = (values) => {
-      const v = [...values].sort((x, y) => x - y);
-      return v.length % 2 === 1 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-    };
     const column = (label, key) => results[label].map((r) => r[key]);
     // Ratios are paired per round (same background load), then summarised.
     const ratios = results.router.map((r, i) => r.rps / results.nginx[i].rps);
