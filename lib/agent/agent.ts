@@ -546,7 +546,6 @@ export class Agent {
     release: number;
     version: string;
     specs: ProcessSpec[];
-    cwd?: string;
     artifact?: ReleaseArtifact;
   } | null {
     const live = this.store.getLive(app);
@@ -558,7 +557,6 @@ export class Agent {
       release: live.release,
       version: live.version,
       specs,
-      cwd: release?.artifact.path,
       artifact: release?.artifact,
     };
   }

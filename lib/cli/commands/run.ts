@@ -11,7 +11,6 @@ interface LiveRelease {
   deploymentId: string;
   version: string;
   specs: ProcessSpec[];
-  cwd?: string;
   artifact?: ReleaseArtifact;
 }
 
@@ -31,12 +30,7 @@ export const { run } = defineCommand({ ...appOption }, async ({ values, position
   const name = `run-${process.pid}`;
   const command = positionals.join(' ');
   const base = live?.specs.find((s) => s.web) ?? live?.specs[0];
-  const env = runtimeEnv({
-    app,
-    container: name,
-    version: base?.runtimeEnv.CONTAINER_VERSION ?? live?.version ?? '',
-    memory: SIZE_M_BYTES,
-  });
+  const env = runtimeEnv({ app, container: name, version: live?.version ?? '', memory: SIZE_M_BYTES });
   if (live?.artifact?.image) {
     // A Docker release: a container of the live image, with the env its containers get.
     const { runInImage } = await import('../../../plugins/docker/run-in-image.js');
@@ -65,13 +59,14 @@ export const { run } = defineCommand({ ...appOption }, async ({ values, position
     if (io.json) io.data({ type: 'exit', ...exit });
     return exit.exitCode < 0 ? 1 : exit.exitCode;
   }
-  if (!live?.cwd) throw new SlipwayError('NO_LIVE_RELEASE', `${app} has no live release to run a one-off in`);
+  const cwd = live?.artifact?.path;
+  if (!cwd) throw new SlipwayError('NO_LIVE_RELEASE', `${app} has no live release to run a one-off in`);
   const exit = await client.stream(
     `/apps/${app}/run`,
     {
       name,
       command,
-      copyFrom: live.cwd,
+      copyFrom: cwd,
       appEnv: base?.appEnv ?? {},
       runtimeEnv: env,
       timeoutMs: RUN_TIMEOUT_MS,
