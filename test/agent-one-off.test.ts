@@ -120,7 +120,7 @@ const failed = (exit?: { exitCode: number; reason: string }) => ({
 test('the postdeploy one-off runs in the copy and process prepared during the start; the release never sees its files', async () => {
   const { id, dir } = await open();
   await agent.startProcesses(id, startRequest(dir));
-  const prepared = await agent.supervisor.prepared(id);
+  const prepared = await agent.supervisor.oneOffs.prepared(id);
   // Only an overlay is prepared ahead; without one, the one-off makes its own copy.
   assert.is(prepared !== undefined, overlayPossible(), JSON.stringify(prepared));
   const { exit, lines } = await oneOff(id, oneOffRequest(dir, HOOK));
@@ -131,7 +131,7 @@ test('the postdeploy one-off runs in the copy and process prepared during the st
     assert.is(lines[0], String(prepared.pid), 'the command ran in the process spawned ahead');
     assert.is(lines[1], join(scratchDir(paths, APP, prepared.scratchName), 'app'));
   }
-  assert.is(await agent.supervisor.prepared(id), undefined, 'the copy is taken once');
+  assert.is(await agent.supervisor.oneOffs.prepared(id), undefined, 'the copy is taken once');
   assert.not.ok(existsSync(join(dir, 'marker.txt')), 'the hook wrote into the release directory');
   // Its output is stored with the deployment, as that of any one-off.
   assert.ok(store.getLogs(id).some((l) => l.phase === 'postdeploy' && l.line === 'hook'));
@@ -148,7 +148,7 @@ test('config vars changed after the start reach the one-off: the process spawned
   const { id, dir } = await open();
   const request = oneOffRequest(dir, 'echo $$ && echo "$LATE_VAR"');
   await agent.startProcesses(id, { ...startRequest(dir), prepareOneOff: request });
-  const prepared = await agent.supervisor.prepared(id);
+  const prepared = await agent.supervisor.oneOffs.prepared(id);
   agent.storeConfigVars(APP, { LATE_VAR: 'set-after-start' });
   const { exit, lines } = await oneOff(id, request);
   agent.storeConfigVars(APP, { LATE_VAR: null });
@@ -163,7 +163,7 @@ test('config vars changed after the start reach the one-off: the process spawned
 test('a one-off with another memory limit gets a process of its own, and that limit holds', async () => {
   const { id, dir } = await open();
   await agent.startProcesses(id, startRequest(dir));
-  const prepared = await agent.supervisor.prepared(id);
+  const prepared = await agent.supervisor.oneOffs.prepared(id);
   const { exit } = await oneOff(id, { ...oneOffRequest(dir, HOOK), memoryBytes: 48 * 1024 * 1024 });
   assert.is(exit.exitCode, 0);
   const hog = `node -e "const a = []; for (;;) a.push(Buffer.alloc(1 << 20, 1))"`;
@@ -177,18 +177,18 @@ test('a one-off with another memory limit gets a process of its own, and that li
 test('a one-off with another name or release directory does not take the prepared copy', async () => {
   const { id, dir } = await open();
   await agent.startProcesses(id, startRequest(dir));
-  const prepared = await agent.supervisor.prepared(id);
+  const prepared = await agent.supervisor.oneOffs.prepared(id);
   const other = await oneOff(id, oneOffRequest(dir, 'pwd', 'release-9'));
   assert.is(other.exit.exitCode, 0);
-  assert.equal(await agent.supervisor.prepared(id), prepared);
+  assert.equal(await agent.supervisor.oneOffs.prepared(id), prepared);
   if (prepared) assert.is.not(other.lines[0], join(scratchDir(paths, APP, prepared.scratchName), 'app'));
   const elsewhere = join(home, 'elsewhere');
   cpSync(dir, elsewhere, { recursive: true });
   const moved = await oneOff(id, { ...oneOffRequest(dir, 'pwd && test -f server.js'), copyFrom: elsewhere });
   assert.is(moved.exit.exitCode, 0, moved.lines.join('\n'));
-  assert.equal(await agent.supervisor.prepared(id), prepared);
+  assert.equal(await agent.supervisor.oneOffs.prepared(id), prepared);
   await agent.finish(id, failed());
-  assert.is(await agent.supervisor.prepared(id), undefined);
+  assert.is(await agent.supervisor.oneOffs.prepared(id), undefined);
   await nothingLeft('an unused prepared copy to be removed after a failed deployment');
   if (prepared?.pid) assert.not.ok(alive(prepared.pid), 'the unused process is stopped');
   rmSync(elsewhere, { recursive: true, force: true });
@@ -225,7 +225,7 @@ test('a start that crashes leaves no prepared copy behind', async () => {
 test('a `slipway run` one-off removes its copy once it ended', async () => {
   const dir = releaseDir(paths, APP, 1);
   const lines: string[] = [];
-  const exit = await agent.supervisor.runOneOff(
+  const exit = await agent.supervisor.oneOffs.run(
     APP,
     'run-test',
     { ...oneOffRequest(dir, 'echo run > out.txt && cat out.txt', 'run-1'), phase: 'run', store: false },
@@ -243,7 +243,7 @@ test('a `slipway run` one-off removes its copy once it ended', async () => {
 test('agent shutdown removes a prepared copy and process before it returns', async () => {
   const { id, dir } = await open();
   await agent.startProcesses(id, startRequest(dir));
-  const prepared = await agent.supervisor.prepared(id);
+  const prepared = await agent.supervisor.oneOffs.prepared(id);
   await agent.shutdown(1000);
   assert.equal(scratchEntries(), []);
   assert.equal(mountsUnderHome(), []);

@@ -330,7 +330,7 @@ export class Agent {
     const d = this.#active(id);
     const pending = this.#pending.get(id);
     const aborted = pending ? AbortSignal.any([signal, pending.abort.signal]) : signal;
-    return this.supervisor.runOneOff(d.app, id, request, send, aborted, {
+    return this.supervisor.oneOffs.run(d.app, id, request, send, aborted, {
       keepCopyWhile: () => this.#pending.has(id),
     });
   }
@@ -470,7 +470,7 @@ export class Agent {
       await this.supervisor.stopDeployment(id, 5000);
     }
     // Scratch copies of its one-offs, and one prepared for a one-off that never ran, go now.
-    this.supervisor.endDeployment(id);
+    this.supervisor.oneOffs.endDeployment(id);
     return this.store.updateDeployment(id, { ...result, finishedAt: new Date().toISOString() });
   }
 

@@ -5,7 +5,7 @@ import { type AgentPaths, releaseDir } from './paths.js';
 import type { Store } from './store.js';
 
 /** Where pruned release directories wait for their removal. */
-export function trashDir(paths: AgentPaths, app: string): string {
+function trashDir(paths: AgentPaths, app: string): string {
   return join(paths.apps, app, 'trash');
 }
 

@@ -143,7 +143,7 @@ function routes(agent: Agent, stop: () => void): [string, string, Handler][] {
           if (!res.writableFinished) closed.abort();
         });
         return stream(res, (send) =>
-          agent.supervisor.runOneOff(params.app!, `run-${Date.now()}`, body, send, closed.signal),
+          agent.supervisor.oneOffs.run(params.app!, `run-${Date.now()}`, body, send, closed.signal),
         );
       },
     ],

@@ -260,19 +260,4 @@ export class Supervisor {
     this.oneOffs.endAll();
     await this.oneOffs.settleCleanups(CLEANUP_WAIT_MS);
   }
-
-  /** Runs a one-off (see OneOffs.run). */
-  runOneOff(...args: Parameters<OneOffs['run']>): ReturnType<OneOffs['run']> {
-    return this.oneOffs.run(...args);
-  }
-
-  /** The deployment ended: what its one-offs left is removed (see OneOffs.endDeployment). */
-  endDeployment(deploymentId: string): void {
-    this.oneOffs.endDeployment(deploymentId);
-  }
-
-  /** What is prepared for a deployment's one-off, once ready (for tests and diagnostics). */
-  prepared(deploymentId: string): ReturnType<OneOffs['prepared']> {
-    return this.oneOffs.prepared(deploymentId);
-  }
 }
