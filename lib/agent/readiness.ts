@@ -78,14 +78,15 @@ export async function waitUntilReady(options: ReadyOptions): Promise<ReadyResult
   });
   /** Waits `ms`, or less once activity is seen (not less than MIN_GAP_MS) while the port is not bound yet. */
   const pause = (ms: number) =>
-    new Promise<void>((resolve) => {
+    new Promise<'slept' | 'woken'>((resolve) => {
       const began = Date.now();
       let timer: NodeJS.Timeout;
+      let woken = false;
       const done = () => {
         clearTimeout(timer);
         wake = undefined;
         active = false;
-        resolve();
+        resolve(woken ? 'woken' : 'slept');
       };
       const arm = (after: number) => {
         clearTimeout(timer);
@@ -93,7 +94,10 @@ export async function waitUntilReady(options: ReadyOptions): Promise<ReadyResult
       };
       arm(ms);
       if (bound) return;
-      wake = () => arm(began + MIN_GAP_MS - Date.now());
+      wake = () => {
+        woken = true;
+        arm(began + MIN_GAP_MS - Date.now());
+      };
       if (active) wake();
     });
   try {
@@ -108,8 +112,13 @@ export async function waitUntilReady(options: ReadyOptions): Promise<ReadyResult
       }
       if (exited) return 'exited';
       // Never past the deadline: the last attempt comes before it, not after a whole interval.
-      await pause(Math.min(bound ? Math.max(interval, 100) : interval, options.deadline - Date.now()));
+      // A pause cut short by the deadline ends the wait (a timer may fire a
+      // millisecond early by the wall clock, which must not buy an extra attempt).
+      const gap = bound ? Math.max(interval, 100) : interval;
+      const left = options.deadline - Date.now();
+      if ((await pause(Math.min(gap, left))) === 'slept' && left <= gap) break;
     }
+    if (exited) return 'exited';
     return bound ? 'unhealthy' : 'timeout';
   } finally {
     unsubscribe?.();
