@@ -4,8 +4,14 @@
  * runtime variables slipway injects, which nothing overrides.
  */
 
-/** Host variables a process needs to run at all; nothing else leaks in. */
-const HOST_KEYS = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'SHELL', 'NODE_EXTRA_CA_CERTS'];
+/**
+ * Host variables a process needs to run at all; nothing else leaks in. TLS
+ * trust settings (NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, ...) are the app's to
+ * set as config vars, as on a platform: passed through from the host they
+ * would also cost every Node process of the app tens of milliseconds at
+ * start-up (Node 20 loads its whole root store eagerly when the variable is set).
+ */
+const HOST_KEYS = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'SHELL'];
 
 export const STACK = 'slipway-1';
 export const DEFAULT_SIZE = 'M';

@@ -7,6 +7,8 @@ import * as assert from 'uvu/assert';
 import { E2E, get } from './support/e2e.js';
 
 const e2e = new E2E();
+/** A real CA bundle, so the Node processes given it start without a warning. */
+const CA_FILE = process.env.NODE_EXTRA_CA_CERTS ?? '/etc/ssl/certs/ca-certificates.crt';
 test.after(() => e2e.cleanup());
 
 test('(f) the hook gets exactly the web env, minus PORT', async () => {
@@ -15,8 +17,15 @@ test('(f) the hook gets exactly the web env, minus PORT', async () => {
     `web: node server.js\npostdeploy: node -e "require('fs').writeFileSync('${out}', JSON.stringify(process.env))"\n`,
     { app: 'envcheck', env: { FROM_FILE: 'file-value' } },
   );
-  const set = await e2e.run(['config:set', '--app', 'envcheck', 'FROM_VARS=vars-value', 'FROM_FILE=overridden']);
+  // This command starts the agent: host variables beyond the basics must stay in it.
+  const hostOnly = { HOST_ONLY_VAR: 'from-the-host', NODE_EXTRA_CA_CERTS: CA_FILE, SSL_CERT_FILE: CA_FILE };
+  const set = await e2e.run(['config:set', '--app', 'envcheck', 'FROM_VARS=vars-value', 'FROM_FILE=overridden'], {
+    env: hostOnly,
+  });
   assert.is(set.code, 0, set.stderr);
+  const status = await e2e.run(['agent', 'status', '--json']);
+  const agentEnv = readFileSync(`/proc/${JSON.parse(status.stdout).pid}/environ`, 'utf8').split('\0');
+  assert.ok(agentEnv.includes('HOST_ONLY_VAR=from-the-host'), 'the agent inherited the host variables');
   const { code } = await e2e.deploy(dir, ['--revision', 'abc123']);
   assert.is(code, 0);
   const hook = JSON.parse(readFileSync(out, 'utf8'));
@@ -32,6 +41,12 @@ test('(f) the hook gets exactly the web env, minus PORT', async () => {
   assert.is(hook.CONTAINER_VERSION, 'abc123');
   assert.is(hook.FROM_VARS, 'vars-value');
   assert.is(hook.FROM_FILE, 'overridden');
+  // Host basics pass; nothing else from the host, TLS trust settings included (they are config vars).
+  assert.is(web.HOME, process.env.HOME);
+  for (const key of Object.keys(hostOnly)) {
+    assert.is(web[key], undefined, key);
+    assert.is(hook[key], undefined, key);
+  }
   const differs = Object.keys({ ...hook, ...web })
     .filter((k) => hook[k] !== web[k])
     .sort();

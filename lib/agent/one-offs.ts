@@ -29,6 +29,9 @@ interface GatedProcess {
   onLine?: (stream: 'stdout' | 'stderr', line: string) => void;
 }
 
+/** How long after a deployment ended the scratch copies it kept are removed (see endDeployment). */
+const CLEANUP_SETTLE_MS = 500;
+
 /**
  * One-off processes (postdeploy, release, first-deploy, `slipway run`): each
  * in its own copy of a release, under a time and a memory limit. A
@@ -84,15 +87,16 @@ export class OneOffs {
 
   /**
    * The deployment ended: what it left for later (scratch copies of its
-   * one-offs, a prepared copy none took) is removed. Runs after the current
-   * answer is written, since unmounting spawns a process, which blocks the
-   * event loop for a few milliseconds.
+   * one-offs, a prepared copy none took) is removed, CLEANUP_SETTLE_MS later.
+   * Unmounting spawns a process, which holds the event loop for a few
+   * milliseconds and takes a core for tens: not while the deploying command
+   * exits and the new release gets its first requests through the router.
    */
   endDeployment(deploymentId: string): void {
     const prepared = this.#prepared.get(deploymentId);
     this.#prepared.delete(deploymentId);
     if (prepared) this.#later(deploymentId, `scratch ${prepared.scratchName}`, () => disposePrepared(prepared));
-    if (this.#deferred.has(deploymentId)) setImmediate(() => this.#flush(deploymentId));
+    if (this.#deferred.has(deploymentId)) setTimeout(() => this.#flush(deploymentId), CLEANUP_SETTLE_MS).unref();
   }
 
   /** Work kept until endDeployment, by deployment id. */

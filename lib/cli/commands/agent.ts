@@ -20,8 +20,10 @@ export const { run } = defineCommand({}, async ({ positionals }, io) => {
       return 0;
     }
     await client.call('POST', '/agent/stop');
+    // The socket closes first; the agent then stops the processes and removes
+    // what they left. Stopped means its process is gone.
     const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline && (await client.health())) await new Promise((r) => setTimeout(r, 50));
+    while (Date.now() < deadline && running(h.pid)) await new Promise((r) => setTimeout(r, 50));
     if (io.json) io.data({ running: false, pid: h.pid });
     else io.out(`agent stopped (pid ${h.pid})`);
     return 0;
@@ -38,3 +40,13 @@ export const { run } = defineCommand({}, async ({ positionals }, io) => {
   }
   throw new SlipwayError('USAGE', `agent: unknown action "${action}" (start, stop, status)`);
 });
+
+/** Whether a process with this pid still exists. */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
