@@ -155,6 +155,7 @@ export interface ControlPlane {
   heartbeat(id: string): Promise<void>;
   setStatus(id: string, status: DeploymentStatus): Promise<void>;
   appendLogs(id: string, lines: LogLine[]): Promise<void>;
+  /** Points the app's route at `upstreams` and makes the deployment `success`, in one step. */
   switchRoute(id: string, upstreams: Upstream[], artifact?: Artifact): Promise<void>;
   finish(id: string, record: FinishRecord): Promise<DeploymentRecord>;
 }

@@ -71,6 +71,9 @@ export class Deployer implements PluginHost {
     // The switch itself: point the agent's route at the new web processes.
     this.hooks.routeSwitch.tapPromise({ name: CORE_PLUGIN, stage: STAGE.RUNTIME }, async (ctx) => {
       await ctx.control.switchRoute(ctx.id, ctx.formation?.upstreams ?? [], ctx.artifact);
+      // The control plane made the deployment a success with the switch: from
+      // here a failing tap (a later routeSwitch one included) only warns.
+      ctx.status = 'success';
     });
     for (const plugin of options.plugins ?? []) this.use(plugin);
   }
@@ -167,8 +170,9 @@ export class Deployer implements PluginHost {
       await run('containersStarted', null, () => this.hooks.containersStarted.promise(ctx));
       await run('postdeploy', null, () => this.hooks.postdeploy.promise(ctx));
       await run('routeSwitch', 'switch', () => this.hooks.routeSwitch.promise(ctx));
-      // Past this point nothing can fail the deployment: the new version serves.
-      await setStatus('success');
+      // Past this point nothing can fail the deployment: the new version
+      // serves, and the control plane made it `success` with the switch.
+      emit({ type: 'status', status: 'success' });
       await run('retire', null, () => this.hooks.retire.promise(ctx)).catch((error) =>
         ctx.warn({ hook: 'retire', message: toSlipwayError(error).message }),
       );

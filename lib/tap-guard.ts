@@ -82,8 +82,9 @@ export function guardTaps(hooks: Hooks, config: () => ResolvedConfig): void {
             return await withTimeout(callTap(tap, args), ms, name, tap.name);
           } catch (error) {
             const wrapped = wrapTapError(name, tap.name, error);
-            if (rule.gating) throw wrapped;
             const ctx = args[0] as DeploymentContext;
+            // Once switched (a routeSwitch tap after the core's), the deployment is a success whatever fails.
+            if (rule.gating && ctx.status !== 'success') throw wrapped;
             ctx.warn({ hook: name, plugin: tap.name, code: wrapped.code, message: wrapped.message });
             return undefined;
           }

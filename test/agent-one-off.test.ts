@@ -140,6 +140,7 @@ test('the postdeploy one-off runs in the copy and process prepared during the st
   assert.is(second.exit.exitCode, 0, second.lines.join('\n'));
   assert.is.not(second.lines[0], lines[1]);
   agent.switchRoute(id, agent.supervisor.upstreams(id), { runtime: 'process', release: 0, path: dir });
+  assert.is(store.getDeployment(id)?.status, 'success', 'the switch makes the deployment a success');
   await agent.finish(id, { status: 'success', hookExitCode: 0, hookReason: 'exit', warnings: [], error: null });
   await nothingLeft('the one-offs’ copies to be removed after the deployment');
 });

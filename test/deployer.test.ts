@@ -115,6 +115,28 @@ test('after the switch a plugin failure only warns; the deployment stays a succe
   assert.ok(hookRules.routeSwitch.gating);
 });
 
+test('routeSwitch: a tap before the switch fails the deployment; one after it only warns', async () => {
+  const failingAt = (stage: number): Plugin => ({
+    name: 'switch-plugin',
+    apply(host) {
+      host.hooks.routeSwitch.tapPromise({ name: 'switch-plugin', stage }, async () => {
+        throw new Error('router of ours said no');
+      });
+    },
+  });
+  const before = deployer([memoryRuntime(), failingAt(STAGE.BEFORE_RUNTIME)]);
+  const refused = await before.d.deploy();
+  assert.is(refused.status, 'hook-error');
+  assert.is(before.control.routes.size, 0, 'not switched');
+  const after = deployer([memoryRuntime(), failingAt(STAGE.GATE)]);
+  const record = await after.d.deploy();
+  assert.is(record.status, 'success');
+  assert.is(after.control.routes.get('unit')?.length, 1, 'switched');
+  assert.equal(after.control.statusHistory, ['queued', 'building', 'starting', 'success']);
+  assert.is(record.warnings[0]?.hook, 'routeSwitch');
+  assert.match(record.warnings[0]!.message, /router of ours said no/);
+});
+
 test('a tap that never settles is cut off by its time limit, with an error naming it', async () => {
   const stuck: Plugin = {
     name: 'stuck-plugin',

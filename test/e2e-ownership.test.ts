@@ -1,6 +1,6 @@
 // (i) the deploying CLI killed with SIGKILL during the hook → aborted, old version serving, lock free;
 // (j) the agent restarted (SIGTERM, then SIGKILL) → routes and history intact, serving again.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -34,6 +34,47 @@ test('(i) CLI killed during the hook: aborted within seconds, old version servin
   const next = await e2e.deploy(dir, ['--revision', 'v3', '--no-wait']);
   assert.is(next.code, 0, `the lock is free: ${next.stderr}`);
   assert.is((await get(port)).body, 'v3');
+});
+
+test('CLI killed right after the switch: the deployment is a success, the new version serving', async () => {
+  const { dir, port } = await e2e.app('web: node server.js\npostdeploy: true\n', { app: 'switched' });
+  assert.is((await e2e.deploy(dir, ['--revision', 'v1'])).code, 0);
+  // A plugin whose routeSwitch tap runs after the switch itself and then
+  // holds the deploying process there until it is killed.
+  const marker = join(e2e.home, 'switched');
+  const plugin = join(dir, 'node_modules', 'slipway-plugin-hold');
+  mkdirSync(plugin, { recursive: true });
+  writeFileSync(join(plugin, 'package.json'), '{"name":"slipway-plugin-hold","type":"module","main":"index.js"}\n');
+  writeFileSync(
+    join(plugin, 'index.js'),
+    `import { writeFileSync } from 'node:fs';
+export default () => ({
+  name: 'hold',
+  apply(deployer) {
+    deployer.hooks.routeSwitch.tapPromise({ name: 'hold', stage: 10, timeout: 600000 }, async () => {
+      writeFileSync(${JSON.stringify(marker)}, 'x');
+      await new Promise(() => {});
+    });
+  },
+});
+`,
+  );
+  writeFileSync(join(dir, '.slipwayrc.json'), JSON.stringify({ app: 'switched', port, plugins: ['hold'] }));
+  const cli = e2e.spawn(['deploy', dir, '--revision', 'v2']);
+  await until(() => existsSync(marker), 15_000, 'the switch');
+  cli.kill('SIGKILL');
+  assert.is((await get(port)).body, 'v2');
+  const ended = await until(
+    async () => {
+      const [latest] = await e2e.json<any[]>(['deployments', '--app', 'switched']);
+      return latest.finishedAt ? latest : null;
+    },
+    15_000,
+    'the deployment to be finished by the agent',
+  );
+  assert.is(ended.version, 'v2');
+  assert.is(ended.status, 'success');
+  assert.is((await get(port)).body, 'v2');
 });
 
 test('a second deployment waits for the first, or fails at once with --no-wait', async () => {

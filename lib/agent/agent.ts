@@ -336,8 +336,15 @@ export class Agent {
   }
 
   /** The point of no return: new requests go to the new release. */
+  /**
+   * The switch: the route points at the new processes, the release is
+   * recorded live and the deployment becomes `success`, in one step, so that
+   * a deploying process that dies right after it leaves no new version
+   * serving under a deployment that is then marked aborted.
+   */
   switchRoute(id: string, upstreams: Upstream[], artifact?: Artifact): void {
     const d = this.#active(id);
+    if (d.status !== 'success') assertTransition(d.status, 'success');
     const pending = this.#pending.get(id);
     const before = this.store.getLive(d.app);
     this.router.setRoute(d.app, upstreams);
@@ -366,6 +373,7 @@ export class Agent {
       sourceRelease: d.sourceRelease,
     });
     this.supervisor.markLive(id);
+    this.store.updateDeployment(id, { status: 'success', leaseExpiresAt: Date.now() + LEASE_MS });
     const previous = this.#live.get(d.app);
     this.#live.set(d.app, { deploymentId: id, key: id, request: pending?.request });
     if (before) this.#retiring.set(id, { release: before.release, upstreams: before.upstreams, processes: previous });

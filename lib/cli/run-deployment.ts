@@ -7,9 +7,14 @@ import { agent } from './app.js';
 import { deployReporter, printResult } from './deploy-reporter.js';
 import type { Io } from './io.js';
 
+// The default runtime's code loads while the command reads config and
+// Procfile, instead of after: most deployments use it.
+const processRuntime = import('../../plugins/process/index.js');
+processRuntime.catch(() => undefined);
+
 /** The runtime named in config: the embedded process runtime, or a plugin by name. */
 async function runtimePlugin(config: ResolvedConfig): Promise<Plugin> {
-  if (config.runtime === 'process') return (await import('../../plugins/process/index.js')).default();
+  if (config.runtime === 'process') return (await processRuntime).default();
   return loadPlugin(config.runtime, -1, config.dir);
 }
 

@@ -74,8 +74,10 @@ export class MemoryControl implements ControlPlane {
     this.logs.set(id, [...(this.logs.get(id) ?? []), ...lines]);
   }
 
+  /** As the agent does: the switch also makes the deployment `success`. */
   async switchRoute(id: string, upstreams: Upstream[]): Promise<void> {
     const d = this.#get(id);
+    await this.setStatus(id, 'success');
     this.routes.set(d.app, upstreams);
     this.live.set(d.app, { release: d.release, version: d.version, deploymentId: id, upstreams });
   }
