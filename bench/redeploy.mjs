@@ -12,7 +12,7 @@
 // each round). Every slipway run also yields a phase breakdown, taken from the
 // arrival time of each --json event on the CLI's stdout.
 import { spawnSync } from 'node:child_process';
-import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -135,22 +135,18 @@ async function pm2Reload(ctx, revision) {
 
 // ── where the CLI's own time goes ──────────────────────────────────────────
 
-/** The bundled CLI chunk (dist/cli) built from `source`, found through the source maps. */
-function chunkFor(root, source) {
-  const dir = join(root, 'dist', 'cli');
-  for (const name of readdirSync(dir)) {
-    if (!name.endsWith('.mjs.map')) continue;
-    const map = JSON.parse(readFileSync(join(dir, name), 'utf8'));
-    if (map.sources.some((s) => s.endsWith(source))) return join(dir, name.slice(0, -'.map'.length));
-  }
-  throw new Error(`no chunk in dist/cli holds ${source}: run npm run build`);
+/** The CLI bundle (dist/cli) of a file loaded on demand, named after it by scripts/bundle-cli.mjs. */
+function bundleFor(root, source) {
+  const file = join(root, 'dist', 'cli', `${source.replace(/\.ts$/, '').replaceAll('/', '.')}.mjs`);
+  if (!existsSync(file)) throw new Error(`no bundle ${file}: run npm run build`);
+  return file;
 }
 
 /**
  * What `slipway deploy` pays before it talks to the agent, split by spawning
  * node with nothing to do, node importing the CLI entry (dist/cli/main.mjs),
- * and node importing everything a deploy imports (the entry, the deploy
- * command and the process runtime), with an unchanged config (the cached
+ * and node importing everything a deploy imports (the entry and the deploy
+ * command's bundle, which holds the process runtime), with an unchanged config (the cached
  * resolved config) and with an edited one (+ the YAML parser and the
  * schema). Interleaved, medians.
  */
@@ -161,12 +157,12 @@ export function cliLoadBreakdown(root, env, n = 10) {
     files.map((f) => `await import(${JSON.stringify(pathToFileURL(f).href)});`).join(' '),
   ];
   const main = join(root, 'dist', 'cli', 'main.mjs');
-  const deploy = [main, chunkFor(root, 'lib/cli/commands/deploy.ts'), chunkFor(root, 'plugins/process/index.ts')];
+  const deploy = [main, bundleFor(root, 'lib/cli/commands/deploy.ts')];
   const variants = {
     'node -e 0': ['-e', '0'],
     'import the CLI entry': imports(main),
     'import what a deploy imports': imports(...deploy),
-    '  the same, config file edited': imports(...deploy, chunkFor(root, 'lib/config-resolve.ts')),
+    '  the same, config file edited': imports(...deploy, bundleFor(root, 'lib/config-resolve.ts')),
   };
   const samples = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
   for (let i = 0; i < n + 1; i++) {

@@ -1,14 +1,17 @@
 /**
- * slipway's own plugins by config name. Static imports (loaded on demand) so
- * a bundled CLI carries them and every plugin shares one copy of the core.
+ * slipway's own plugins by config name, each loaded when a config names it.
+ * The notifiers come as one module (plugins/notifiers.ts): one copy of their
+ * shared kit for any number of them.
  */
+const notifiers = () => import('../plugins/notifiers.js');
+
 export const builtinPlugins: Readonly<Record<string, () => Promise<unknown>>> = Object.freeze({
   process: () => import('../plugins/process/index.js'),
   docker: () => import('../plugins/docker/index.js'),
-  newrelic: () => import('../plugins/newrelic/index.js'),
-  rollbar: () => import('../plugins/rollbar/index.js'),
-  appsignal: () => import('../plugins/appsignal/index.js'),
-  sentry: () => import('../plugins/sentry/index.js'),
-  slack: () => import('../plugins/slack/index.js'),
-  webhook: () => import('../plugins/webhook/index.js'),
+  newrelic: async () => (await notifiers()).newrelic,
+  rollbar: async () => (await notifiers()).rollbar,
+  appsignal: async () => (await notifiers()).appsignal,
+  sentry: async () => (await notifiers()).sentry,
+  slack: async () => (await notifiers()).slack,
+  webhook: async () => (await notifiers()).webhook,
 });

@@ -14,6 +14,9 @@ import { catalogue, SlipwayError } from './errors.js';
 import { canonicalProcessType } from './procfile.js';
 import type { ResolvedConfig } from './types.js';
 
+// The YAML/JSON reader comes with the schema: a config that is not cached needs both, loaded once.
+export { loadYamlOrJson } from './config-source.js';
+
 /**
  * Validates `raw` settings and fills in defaults. `file` (absolute) is where
  * they came from; it names the file, and the line when it is YAML or JSON.

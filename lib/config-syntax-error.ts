@@ -1,3 +1,5 @@
+import { brand } from './brand.js';
+
 /** A YAML or JSON syntax error, with a one-line message that quotes no file content. */
 export class ConfigSyntaxError extends Error {
   override readonly name = 'ConfigSyntaxError';
@@ -9,3 +11,4 @@ export class ConfigSyntaxError extends Error {
     super(message);
   }
 }
+brand(ConfigSyntaxError, 'ConfigSyntaxError');

@@ -132,7 +132,7 @@ async function readConfigFile(
   }
   const hit = cache ? cachedConfig(cache, file, appDir, content) : undefined;
   if (hit) return { filepath: file, resolved: hit };
-  const { loadYamlOrJson } = await import('./config-source.js');
+  const { loadYamlOrJson } = await import('./config-resolve.js');
   let settings = content.trim() === '' ? undefined : loadYamlOrJson(file, content);
   if (basename(file) === 'package.json') settings = (settings as Record<string, unknown> | null)?.slipway;
   if (typeof settings === 'object' && settings !== null && Object.hasOwn(settings, '$import')) {
@@ -145,7 +145,7 @@ async function readConfigFile(
 async function fromCosmiconfig(file: string, explicit: boolean): Promise<Found | null> {
   const [{ cosmiconfig, defaultLoaders }, { loadYamlOrJson }] = await Promise.all([
     import('cosmiconfig'),
-    import('./config-source.js'),
+    import('./config-resolve.js'),
   ]);
   const explorer = cosmiconfig('slipway', {
     searchPlaces: [...CONFIG_FILES],

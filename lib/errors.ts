@@ -1,3 +1,4 @@
+import { brand } from './brand.js';
 import type { DeploymentStatus } from './status.js';
 
 /** How bad an error is; decides the CLI exit code. */
@@ -194,6 +195,8 @@ export class SlipwayError extends Error {
     };
   }
 }
+
+brand(SlipwayError, 'SlipwayError');
 
 export function isSlipwayError(error: unknown): error is SlipwayError {
   return error instanceof SlipwayError;

@@ -7,7 +7,7 @@ import { freePort } from '../lib/agent/ports.js';
 import { containerSpec } from '../plugins/docker/container-spec.js';
 import { connectionHolds } from '../plugins/docker/published-readiness.js';
 import { docker, dockerSuite } from './support/docker.js';
-import { get, until } from './support/e2e.js';
+import { get } from './support/e2e.js';
 
 const { e2e, gate, engineTest } = dockerSuite();
 
@@ -48,7 +48,7 @@ engineTest('(a) first deployment: the router answers 404 during the hook, the ne
   gate.reset();
   const { dir, port } = await e2e.dockerApp('first', `web: node server.js\npostdeploy: ${gate.gatedHook()}\n`);
   const deploying = e2e.deploy(dir, ['--revision', 'v1']);
-  await until(() => gate.started > 0, 120_000, 'the hook container to start');
+  await gate.waitStarted(deploying);
   const during = await get(port);
   assert.is(during.status, 404);
   assert.match(during.body, /no live release/);
@@ -70,7 +70,7 @@ engineTest('(b) redeploy: every request during the hook gets the old version, th
   assert.is(first.code, 0, first.stderr);
   gate.reset();
   const deploying = e2e.deploy(dir, ['--revision', 'v2']);
-  await until(() => gate.started > 0, 120_000, 'the hook container to start');
+  await gate.waitStarted(deploying);
   const answers = new Set<string>();
   for (let i = 0; i < 50; i++) {
     const r = await get(port);

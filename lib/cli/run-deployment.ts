@@ -1,3 +1,4 @@
+import processRuntime from '../../plugins/process/index.js';
 import type { DeploymentKind, DeploymentRecord } from '../context.js';
 import { Deployer } from '../deployer.js';
 import type { Plugin } from '../plugins.js';
@@ -7,14 +8,10 @@ import { agent } from './app.js';
 import { deployReporter, printResult } from './deploy-reporter.js';
 import type { Io } from './io.js';
 
-// The default runtime's code loads while the command reads config and
-// Procfile, instead of after: most deployments use it.
-const processRuntime = import('../../plugins/process/index.js');
-processRuntime.catch(() => undefined);
-
 /** The runtime named in config: the embedded process runtime, or a plugin by name. */
 async function runtimePlugin(config: ResolvedConfig): Promise<Plugin> {
-  if (config.runtime === 'process') return (await processRuntime).default();
+  // The default runtime is part of the command's own code: most deployments use it.
+  if (config.runtime === 'process') return processRuntime();
   return loadPlugin(config.runtime, -1, config.dir);
 }
 

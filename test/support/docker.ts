@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Docker from 'dockerode';
 import { test } from 'uvu';
-import { E2E } from './e2e.js';
+import { E2E, until } from './e2e.js';
 
 export const docker = new Docker();
 
@@ -194,6 +194,34 @@ export class HookGate {
   gatedHook(): string {
     const base = `http://127.0.0.1:${this.port}`;
     return `wget -q -O /dev/null ${base}/started; until wget -q -O /dev/null ${base}/gate; do sleep 0.1; done`;
+  }
+
+  /**
+   * Waits until a hook reported its start; fails at once, with what the
+   * deployment printed, if the deployment ends first.
+   */
+  async waitStarted(
+    deploying: Promise<{
+      code: number;
+      record?: { status?: string; error?: { message?: string } | null };
+      stderr: string;
+    }>,
+  ): Promise<void> {
+    let ended:
+      | { code: number; record?: { status?: string; error?: { message?: string } | null }; stderr: string }
+      | undefined;
+    void deploying.then(
+      (result) => {
+        ended = result;
+      },
+      () => undefined,
+    );
+    await until(() => this.started > 0 || ended !== undefined, 120_000, 'the hook container to start');
+    if (this.started === 0 && ended) {
+      throw new Error(
+        `the deployment ended before its hook started: exit ${ended.code}, ${ended.record?.status}: ${ended.record?.error?.message ?? ''} ${ended.stderr.trim()}`,
+      );
+    }
   }
 
   reset(): void {
