@@ -85,12 +85,35 @@ function dockerfilePath(ctx: DeploymentContext): string {
   return inside.split(sep).join('/');
 }
 
+/**
+ * The classic builder reuses cached intermediate images, which another app's
+ * image removal (release pruning) can delete while this build stacks on one:
+ * the build then fails to commit its step. Building again, without that
+ * layer in the cache, is all it takes.
+ */
+const CACHE_LAYER_GONE = /unknown parent image ID|failed to set parent/;
+
 async function build(ctx: DeploymentContext, docker: Docker): Promise<Artifact> {
-  const dockerfile = dockerfilePath(ctx);
   const tag = imageTag(ctx.app, ctx.release);
-  const exclude = ctx.control instanceof AgentClient ? [ctx.control.paths.home] : [];
-  ctx.log('build', `building ${tag} from ${dockerfile}`, 'system');
+  ctx.log('build', `building ${tag} from ${dockerfilePath(ctx)}`, 'system');
   const started = Date.now();
+  let failure = await buildOnce(ctx, docker, tag);
+  if (failure && CACHE_LAYER_GONE.test(failure)) {
+    ctx.log('build', `a cached layer was removed during the build (${failure}); building again`, 'system');
+    failure = await buildOnce(ctx, docker, tag);
+  }
+  if (failure) {
+    ctx.log('build', failure, 'stderr');
+    throw new SlipwayError('BUILD_FAILED', `docker build failed: ${failure}`);
+  }
+  ctx.log('build', `built ${tag} in ${Date.now() - started} ms`, 'system');
+  return artifact(ctx, tag);
+}
+
+/** One `docker build`; the Engine's error message when it failed. */
+async function buildOnce(ctx: DeploymentContext, docker: Docker, tag: string): Promise<string | undefined> {
+  const dockerfile = dockerfilePath(ctx);
+  const exclude = ctx.control instanceof AgentClient ? [ctx.control.paths.home] : [];
   let stream: NodeJS.ReadableStream;
   try {
     stream = await docker.buildImage(buildContext(ctx.config.dir, { dockerfile, exclude }), {
@@ -120,12 +143,7 @@ async function build(ctx: DeploymentContext, docker: Docker): Promise<Artifact> 
     ctx.signal,
   );
   lines.end();
-  if (failure) {
-    ctx.log('build', failure, 'stderr');
-    throw new SlipwayError('BUILD_FAILED', `docker build failed: ${failure}`);
-  }
-  ctx.log('build', `built ${tag} in ${Date.now() - started} ms`, 'system');
-  return artifact(ctx, tag);
+  return failure;
 }
 
 /**
