@@ -15,7 +15,6 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
 import {
   deploySegments,
   describeFailure,
@@ -137,32 +136,28 @@ async function pm2Reload(ctx, revision) {
 
 /** The CLI bundle (dist/cli) of a file loaded on demand, named after it by scripts/bundle-cli.mjs. */
 function bundleFor(root, source) {
-  const file = join(root, 'dist', 'cli', `${source.replace(/\.ts$/, '').replaceAll('/', '.')}.mjs`);
+  const file = join(root, 'dist', 'cli', `${source.replace(/\.ts$/, '').replaceAll('/', '.')}.cjs`);
   if (!existsSync(file)) throw new Error(`no bundle ${file}: run npm run build`);
   return file;
 }
 
 /**
  * What `slipway deploy` pays before it talks to the agent, split by spawning
- * node with nothing to do, node importing the CLI entry (dist/cli/main.mjs),
- * and node importing everything a deploy imports (the entry and the deploy
- * command's bundle, which holds the process runtime), with an unchanged config (the cached
- * resolved config) and with an edited one (+ the YAML parser and the
- * schema). Interleaved, medians.
+ * node with nothing to do, node loading the CLI entry (dist/cli/main.cjs),
+ * and node loading everything a deploy loads (the entry and the deploy
+ * command's bundle, which holds the process runtime), with an unchanged
+ * config (the cached resolved config) and with an edited one (+ the YAML
+ * parser and the schema). Interleaved, medians.
  */
 export function cliLoadBreakdown(root, env, n = 10) {
-  const imports = (...files) => [
-    '--input-type=module',
-    '-e',
-    files.map((f) => `await import(${JSON.stringify(pathToFileURL(f).href)});`).join(' '),
-  ];
-  const main = join(root, 'dist', 'cli', 'main.mjs');
+  const loads = (...files) => ['-e', files.map((f) => `require(${JSON.stringify(f)});`).join(' ')];
+  const main = join(root, 'dist', 'cli', 'main.cjs');
   const deploy = [main, bundleFor(root, 'lib/cli/commands/deploy.ts')];
   const variants = {
     'node -e 0': ['-e', '0'],
-    'import the CLI entry': imports(main),
-    'import what a deploy imports': imports(...deploy),
-    '  the same, config file edited': imports(...deploy, bundleFor(root, 'lib/config-resolve.ts')),
+    'load the CLI entry': loads(main),
+    'load what a deploy loads': loads(...deploy),
+    '  the same, config file edited': loads(...deploy, bundleFor(root, 'lib/config-resolve.ts')),
   };
   const samples = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
   for (let i = 0; i < n + 1; i++) {

@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { builtinPlugins } from './builtin-plugins.js';
 import { SlipwayError } from './errors.js';
 import type { Hooks } from './hooks.js';
+import { importModule } from './import-module.js';
 import type { PluginSpec } from './types.js';
 
 /**
@@ -86,7 +87,7 @@ async function importPlugin(name: string, dir: string): Promise<{ module: unknow
     );
   }
   try {
-    return { module: await import(pathToFileURL(file).href), from: file };
+    return { module: await importModule(pathToFileURL(file).href), from: file };
   } catch (error) {
     throw new SlipwayError('PLUGIN_INVALID', `plugin "${name}" could not be loaded from ${file}: ${String(error)}`, {
       cause: error,
@@ -107,12 +108,32 @@ function validateOptions(name: string, index: number, target: { optionsSchema?: 
   });
 }
 
+/**
+ * What a plugin module exports: its default export. An ES module compiled to
+ * CommonJS (`exports.default = …`, marked `__esModule`, as TypeScript and
+ * Babel emit it, and as slipway's own bundled plugins are) reaches here
+ * through Node's interop as `{ default: exports }`: its own default then.
+ */
+function defaultExport(module: unknown): unknown {
+  const exported = (module as { default?: unknown }).default ?? module;
+  const inner = exported as { __esModule?: unknown; default?: unknown } | null;
+  if (
+    inner &&
+    (typeof inner === 'object' || typeof inner === 'function') &&
+    inner.__esModule === true &&
+    'default' in inner
+  ) {
+    return inner.default;
+  }
+  return exported;
+}
+
 /** Turns one config entry into a plugin instance, validating its options first. */
 export async function loadPlugin(spec: PluginSpec, index: number, dir: string): Promise<Plugin> {
   if (isPlugin(spec)) return spec;
   const [name, options] = typeof spec === 'string' ? [spec, undefined] : spec;
   const { module, from } = await importPlugin(name, dir);
-  const exported = (module as { default?: unknown }).default ?? module;
+  const exported = defaultExport(module);
   if (isPlugin(exported)) return exported;
   if (typeof exported !== 'function') {
     throw new SlipwayError('PLUGIN_INVALID', `plugin "${name}" (${from}) exports neither a plugin nor a factory`);

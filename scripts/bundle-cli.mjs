@@ -1,18 +1,21 @@
 #!/usr/bin/env node
-// Bundles the CLI into dist/cli/: a tiny entry (main.mjs) and one
+// Bundles the CLI into dist/cli/: a tiny entry (main.cjs) and one
 // self-contained file per command and per part loaded on demand (the config
-// schema, each plugin, chalk, cosmiconfig...). A deployment then reads two
-// files, main.mjs and the deploy command's, instead of ~260 modules or a few
-// dozen shared chunks: each ES module Node loads costs about a millisecond
-// here, which is most of the CLI's start-up time. The agent stays in dist/lib (tsc).
+// schema, each runtime, the notifiers, chalk...). A deployment then reads two
+// files, main.cjs and the deploy command's. CommonJS, because Node's ES
+// module loader costs a CLI ~15 ms at start-up here before it loads anything
+// (bin/slipway is CommonJS too, see bin/package.json). The agent stays in
+// dist/lib (tsc, ES modules).
 //
-// Every `import()` of a bundled file becomes an import of that file's own
+// Every `import()` of a bundled file becomes a `require()` of that file's own
 // bundle, found here as the build goes. Parts that run in one process can so
 // hold their own copy of a shared module: the classes whose identity crosses
 // those lines (SlipwayError, ConfigSyntaxError, AgentClient) answer
-// `instanceof` by a brand, not by their prototype (lib/brand.ts).
+// `instanceof` by a brand, not by their prototype (lib/brand.ts). Code that
+// must stay a real `import()` (plugins, config modules of the app, which may
+// be ES modules) goes through lib/import-module.ts.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { build } from 'esbuild';
 
@@ -40,7 +43,8 @@ rmSync('dist/cli', { recursive: true, force: true });
 
 const root = resolve('.');
 // Native or heavy modules stay in node_modules; typescript is only for slipway.config.ts.
-const EXTERNAL = ['better-sqlite3', 'dockerode', 'typescript', 'cpu-features', 'ssh2'];
+// cosmiconfig (CommonJS) too: it loads the app's config modules with its own import().
+const EXTERNAL = ['better-sqlite3', 'dockerode', 'typescript', 'cpu-features', 'ssh2', 'cosmiconfig'];
 
 /** The bundle name of a file loaded on demand: its path (lib/config-resolve.ts → lib.config-resolve), or its package. */
 function bundleName(file) {
@@ -72,25 +76,29 @@ const splitAtDynamicImports = {
         );
       }
       onDemand.set(name, found.path);
-      return { path: `./${name}.mjs`, external: true };
+      return { path: `./${name}.cjs`, external: true };
     });
   },
 };
 
 const options = {
   outdir: 'dist/cli',
-  outExtension: { '.js': '.mjs' },
+  outExtension: { '.js': '.cjs' },
   bundle: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
+  // import() of a bundled part becomes require(): no ES module loader at all.
+  supported: { 'dynamic-import': false },
   minifySyntax: true,
   minifyWhitespace: true,
   sourcemap: 'linked',
   metafile: true,
   define: {
     __SLIPWAY_BUILD__: JSON.stringify(digest(['lib', 'plugins', 'compat', 'package.json', 'package-lock.json'])),
+    'import.meta.url': '__slipwayModuleUrl',
   },
+  banner: { js: "var __slipwayModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   external: EXTERNAL,
   plugins: [splitAtDynamicImports],
   logLevel: 'warning',
@@ -106,26 +114,14 @@ while (entries !== onDemand.size + 1) {
   result = await build({ ...options, entryPoints: { main: 'lib/cli/main.ts', ...Object.fromEntries(onDemand) } });
 }
 
-// Bundled CommonJS dependencies call require() through esbuild's `__require`
-// helper, which looks for a `require` in its own scope: give the bundles that
-// have one (and only those) one. A banner on every bundle would make each of
-// them pay for a createRequire at start-up.
-const REQUIRE_LINE =
-  "import { createRequire as __slipwayRequire } from 'node:module'; const require = __slipwayRequire(import.meta.url);\n";
-let patched = 0;
-for (const file of Object.keys(result.metafile.outputs)) {
-  if (!file.endsWith('.mjs')) continue;
+const files = Object.keys(result.metafile.outputs).filter((f) => f.endsWith('.cjs'));
+for (const file of files) {
+  // A real import() left in a bundle would bring the ES module loader back.
   const code = readFileSync(file, 'utf8');
-  if (!code.includes('Dynamic require of')) continue;
-  writeFileSync(file, REQUIRE_LINE + code);
-  // The added line has no mappings: shift the rest down by one line.
-  const map = JSON.parse(readFileSync(`${file}.map`, 'utf8'));
-  map.mappings = `;${map.mappings}`;
-  writeFileSync(`${file}.map`, JSON.stringify(map));
-  patched++;
+  if (/[^\w.$]import\(/.test(code.replaceAll('"return import(specifier)"', '""'))) {
+    throw new Error(
+      `${file} still holds an import(): route it through lib/import-module.ts or mark the package external`,
+    );
+  }
 }
-if (patched === 0) throw new Error("expected esbuild's require helper in at least one bundle (tapable is CommonJS)");
-const main = readFileSync('dist/cli/main.mjs', 'utf8');
-if (main.includes('Dynamic require of')) throw new Error('main.mjs must stay free of CommonJS code');
-const files = Object.keys(result.metafile.outputs).filter((f) => f.endsWith('.mjs'));
 console.log(`dist/cli: ${files.length} bundles (main + ${files.length - 1} loaded on demand)`);

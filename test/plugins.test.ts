@@ -72,6 +72,22 @@ test('a third-party plugin by its short name, as a class', async () => {
   assert.equal(plugin.o, { a: 1 });
 });
 
+test('a plugin compiled to CommonJS (exports.default, __esModule), as TypeScript emits it', async () => {
+  const app = appDir();
+  const pkg = join(app, 'node_modules', 'slipway-plugin-compiled');
+  mkdirSync(pkg, { recursive: true });
+  writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'slipway-plugin-compiled', main: 'index.js' }));
+  writeFileSync(
+    join(pkg, 'index.js'),
+    `"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.default = function compiled(options) { return { name: 'compiled:' + options.level, apply() {} }; };
+`,
+  );
+  const plugin = await loadPlugin(['compiled', { level: 3 }], 0, app);
+  assert.is(plugin.name, 'compiled:3');
+});
+
 test('options are checked before any plugin is built: the message names plugins[i] and the path', async () => {
   localPackage(
     dir,
