@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 import { Agent } from '../lib/agent/agent.js';
 import { agentPaths, releaseDir, scratchDir } from '../lib/agent/paths.js';
 import type { OneOffRequest, StartRequest, StreamMessage } from '../lib/agent/protocol.js';
-import { overlayPossible } from '../lib/agent/scratch-copy.js';
+import { makeScratchCopy, overlayPossible } from '../lib/agent/scratch-copy.js';
 import { Store } from '../lib/agent/store.js';
 import { alive, root, until } from './support/e2e.js';
 
@@ -239,6 +239,22 @@ test('a `slipway run` one-off removes its copy once it ended', async () => {
   assert.equal(lines, ['run']);
   assert.not.ok(existsSync(join(dir, 'out.txt')));
   await nothingLeft('the run copy to be removed');
+});
+
+test('an agent starting removes the scratch copies a killed one left, mounted or not, before it answers', async () => {
+  const { dir } = await open();
+  // What a SIGKILLed agent leaves: one copy still mounted, one plain directory.
+  const mounted = await makeScratchCopy(dir, scratchDir(paths, APP, 'postdeploy-1-dead-1'));
+  const plain = scratchDir(paths, APP, 'run-dead-2');
+  mkdirSync(join(plain, 'app'), { recursive: true });
+  writeFileSync(join(plain, 'app', 'left.txt'), 'x');
+  if (overlayPossible()) assert.ok(mountsUnderHome().length > 0, 'the overlay is mounted');
+  assert.ok(existsSync(join(mounted.path, 'server.js')));
+  const next = new Agent(store, paths, (m) => logs.push(m));
+  await next.recover();
+  assert.equal(scratchEntries(), []);
+  assert.equal(mountsUnderHome(), []);
+  await next.shutdown(1000);
 });
 
 test('agent shutdown removes a prepared copy and process before it returns', async () => {

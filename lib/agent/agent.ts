@@ -13,11 +13,12 @@ import { Masker } from '../mask.js';
 import type { DeploymentStatus } from '../status.js';
 import { assertTransition } from '../status.js';
 import { processStartTime } from './managed-process.js';
-import type { AgentPaths } from './paths.js';
+import { type AgentPaths, scratchRoot } from './paths.js';
 import { freePort } from './ports.js';
 import type { OneOffRequest, ProcessSpec, StartRequest, StartResult, StreamMessage } from './protocol.js';
 import { emptyTrash, pruneReleases } from './prune-releases.js';
 import { Router } from './router.js';
+import { removeLeftoverScratch } from './scratch-copy.js';
 import type { ReleaseArtifact, Store } from './store.js';
 import { Supervisor } from './supervisor.js';
 
@@ -87,6 +88,11 @@ export class Agent {
   async recover(): Promise<void> {
     // Release directories pruned just before an earlier agent stopped.
     for (const app of this.store.listApps()) void emptyTrash(this.paths, app.name, (line) => this.log(line));
+    // Scratch copies (overlays perhaps still mounted) of the one-offs a killed
+    // agent ran: gone before this one answers, so none of its own is taken for one.
+    await Promise.all(
+      this.store.listApps().map((app) => removeLeftoverScratch(scratchRoot(this.paths, app.name), (l) => this.log(l))),
+    );
     for (const p of this.store.listProcesses()) {
       if (p.startedAt && processStartTime(p.pid) === p.startedAt) {
         try {

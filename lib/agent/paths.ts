@@ -36,6 +36,11 @@ export function releaseDir(paths: AgentPaths, app: string, release: number): str
   return join(paths.apps, app, 'releases', String(release));
 }
 
+/** Where an app's one-offs get their private copies of a release. */
+export function scratchRoot(paths: AgentPaths, app: string): string {
+  return join(paths.apps, app, 'scratch');
+}
+
 export function scratchDir(paths: AgentPaths, app: string, name: string): string {
-  return join(paths.apps, app, 'scratch', name);
+  return join(scratchRoot(paths, app), name);
 }

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -80,4 +81,31 @@ export async function makeScratchCopy(
     kind: 'copy',
     dispose: () => rm(dir, { recursive: true, force: true }),
   };
+}
+
+/**
+ * Removes the scratch copies an earlier agent left under `scratchRoot` (one
+ * app's `scratch` directory) when it was killed: overlays still mounted are
+ * unmounted first. Run when the agent starts, before any one-off.
+ */
+export async function removeLeftoverScratch(scratchRoot: string, log: (line: string) => void): Promise<void> {
+  let mounts: string[] = [];
+  try {
+    mounts = readFileSync('/proc/self/mounts', 'utf8')
+      .split('\n')
+      .map((line) => line.split(' ')[1] ?? '')
+      // The kernel writes a space in a path as \040.
+      .map((point) =>
+        point.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8))),
+      )
+      .filter((point) => point.startsWith(`${scratchRoot}/`));
+  } catch {
+    // no /proc: nothing can be mounted through it either
+  }
+  for (const point of mounts) {
+    await run('umount', ['-l', point]).catch((error: Error) => log(`unmounting ${point}: ${error.message}`));
+  }
+  await rm(scratchRoot, { recursive: true, force: true }).catch((error: Error) =>
+    log(`removing ${scratchRoot}: ${error.message}`),
+  );
 }
