@@ -116,4 +116,22 @@ test('(j) agent restarted with SIGTERM and with SIGKILL: history intact, live re
   }
 });
 
+test('agent killed during the hook: the next agent stops the hook process and frees the app', async () => {
+  const hookPid = join(e2e.home, 'orphan-hook.pid');
+  const { dir, port } = await e2e.app('web: node server.js\npostdeploy: true\n', { app: 'agentkilled' });
+  assert.is((await e2e.deploy(dir, ['--revision', 'v1'])).code, 0);
+  writeFileSync(join(dir, 'Procfile'), `web: node server.js\npostdeploy: echo $$ > ${hookPid}; exec sleep 600\n`);
+  const cli = e2e.spawn(['deploy', dir, '--revision', 'v2']);
+  await until(() => existsSync(hookPid), 15_000, 'the hook to start');
+  const pid = Number(readFileSync(hookPid, 'utf8'));
+  const status = await e2e.restartAgent('SIGKILL');
+  assert.is(status.code, 0, status.stderr);
+  await until(() => !alive(pid), 10_000, 'the hook process of the killed agent to be stopped');
+  if (cli.exitCode === null && cli.signalCode === null) await new Promise((resolve) => cli.once('exit', resolve));
+  const [latest] = await e2e.json<any[]>(['deployments', '--app', 'agentkilled']);
+  assert.is(latest.version, 'v2');
+  assert.is(latest.status, 'aborted');
+  assert.is(await servedBody(port, 2000, 'v1 to serve again'), 'v1');
+});
+
 test.run();

@@ -1,5 +1,5 @@
 import { composeEnv, hostEnv } from '../env.js';
-import { ManagedProcess } from './managed-process.js';
+import { ManagedProcess, processStartTime } from './managed-process.js';
 import { createMemoryLimit, type MemoryLimit } from './memory-limit.js';
 import { scratchDir } from './paths.js';
 import type { OneOffRequest, StreamMessage } from './protocol.js';
@@ -7,7 +7,10 @@ import { makeScratchCopy, type ScratchCopy } from './scratch-copy.js';
 import type { SupervisorHost } from './supervisor.js';
 
 /** What one-offs need from the rest of the agent. */
-export type OneOffHost = Pick<SupervisorHost, 'paths' | 'configVars' | 'output' | 'log'>;
+export type OneOffHost = Pick<
+  SupervisorHost,
+  'paths' | 'configVars' | 'output' | 'log' | 'recordProcess' | 'removeProcess'
+>;
 
 /** A scratch copy made ahead of a deployment's one-off, while its processes start. */
 interface PreparedCopy {
@@ -130,7 +133,9 @@ export class OneOffs {
     );
     // The process too, up to the command: spawning holds the event loop for
     // several milliseconds, which the one-off then no longer pays.
-    const gated = copy.then((ready) => (ready ? this.#spawnGated(app, request, scratchName, ready) : null));
+    const gated = copy.then((ready) =>
+      ready ? this.#spawnGated(app, deploymentId, request, scratchName, ready) : null,
+    );
     // A failure here only means the one-off makes its copy or process itself.
     gated.catch((error) => this.host.log(`preparing ${scratchName}: ${(error as Error).message}`));
     this.#prepared.set(deploymentId, { request, scratchName, copy, process: gated });
@@ -145,7 +150,13 @@ export class OneOffs {
     });
   }
 
-  #spawnGated(app: string, request: OneOffRequest, scratchName: string, copy: ScratchCopy): GatedProcess {
+  #spawnGated(
+    app: string,
+    deploymentId: string,
+    request: OneOffRequest,
+    scratchName: string,
+    copy: ScratchCopy,
+  ): GatedProcess {
     const limit = createMemoryLimit(scratchName, request.memoryBytes);
     const env = this.#oneOffEnv(app, request);
     const gated: GatedProcess = { limit, envKey: envKey(env), proc: undefined as unknown as ManagedProcess };
@@ -157,7 +168,20 @@ export class OneOffs {
       onLine: (stream, line) => gated.onLine?.(stream, line),
     });
     limit.watch(gated.proc.pid, () => gated.proc.signalGroup('SIGKILL'));
+    this.#track(app, deploymentId, scratchName, gated.proc);
     return gated;
+  }
+
+  /**
+   * Recorded in the store while it runs, as app processes are: an agent
+   * started after this one was killed stops it (Agent.recover).
+   */
+  #track(app: string, deploymentId: string, scratchName: string, proc: ManagedProcess): void {
+    if (proc.pid <= 0) return;
+    const key = `one-off:${scratchName}`;
+    const startedAt = processStartTime(proc.pid) ?? 0;
+    this.host.recordProcess({ key, app, deploymentId, name: scratchName, pid: proc.pid, startedAt });
+    void proc.exited.then(() => this.host.removeProcess(key));
   }
 
   /** The prepared copy for this one-off, if any: same deployment, same name and same release directory. */
@@ -230,6 +254,7 @@ export class OneOffs {
       // Its own cgroup: the one of a process spawned ahead and not used may still be being removed.
       limit = createMemoryLimit(gated ? `${scratchName}-1` : scratchName, request.memoryBytes);
       proc = new ManagedProcess({ argv: limit.argv(request.command), cwd: copy.path, env, onLine });
+      this.#track(app, deploymentId, scratchName, proc);
       limit.watch(proc.pid, () => proc.signalGroup('SIGKILL'));
     }
     const set = this.#running.get(deploymentId) ?? new Set();
