@@ -9,14 +9,19 @@ import { alive, E2E, get, servedBody, until } from './support/e2e.js';
 const e2e = new E2E();
 test.after(() => e2e.cleanup());
 
-test('(i) CLI killed during the hook: aborted within seconds, old version serving, lock free', async () => {
-  const hookPid = join(e2e.home, 'hook.pid');
-  const { dir, port } = await e2e.app('web: node server.js\npostdeploy: true\n', { app: 'orphan' });
+/** Deploys v1 of an app, then starts deploying v2 with a hook that runs until stopped; returns once it runs. */
+async function deployStuckInHook(app: string) {
+  const hookPid = join(e2e.home, `${app}-hook.pid`);
+  const { dir, port } = await e2e.app('web: node server.js\npostdeploy: true\n', { app });
   assert.is((await e2e.deploy(dir, ['--revision', 'v1'])).code, 0);
   writeFileSync(join(dir, 'Procfile'), `web: node server.js\npostdeploy: echo $$ > ${hookPid}; exec sleep 600\n`);
   const cli = e2e.spawn(['deploy', dir, '--revision', 'v2']);
   await until(() => existsSync(hookPid), 15_000, 'the hook to start');
-  const pid = Number(readFileSync(hookPid, 'utf8'));
+  return { dir, port, cli, pid: Number(readFileSync(hookPid, 'utf8')) };
+}
+
+test('(i) CLI killed during the hook: aborted within seconds, old version serving, lock free', async () => {
+  const { dir, port, cli, pid } = await deployStuckInHook('orphan');
   cli.kill('SIGKILL');
   const aborted = await until(
     async () => {
@@ -117,13 +122,7 @@ test('(j) agent restarted with SIGTERM and with SIGKILL: history intact, live re
 });
 
 test('agent killed during the hook: the next agent stops the hook process and frees the app', async () => {
-  const hookPid = join(e2e.home, 'orphan-hook.pid');
-  const { dir, port } = await e2e.app('web: node server.js\npostdeploy: true\n', { app: 'agentkilled' });
-  assert.is((await e2e.deploy(dir, ['--revision', 'v1'])).code, 0);
-  writeFileSync(join(dir, 'Procfile'), `web: node server.js\npostdeploy: echo $$ > ${hookPid}; exec sleep 600\n`);
-  const cli = e2e.spawn(['deploy', dir, '--revision', 'v2']);
-  await until(() => existsSync(hookPid), 15_000, 'the hook to start');
-  const pid = Number(readFileSync(hookPid, 'utf8'));
+  const { port, cli, pid } = await deployStuckInHook('agentkilled');
   const status = await e2e.restartAgent('SIGKILL');
   assert.is(status.code, 0, status.stderr);
   await until(() => !alive(pid), 10_000, 'the hook process of the killed agent to be stopped');
