@@ -86,12 +86,14 @@ export class Agent {
 
   /** Puts back what a previous agent left: stray processes stopped, live releases serving again. */
   async recover(): Promise<void> {
+    const apps = this.store.listApps().map((app) => app.name);
     // Release directories pruned just before an earlier agent stopped.
-    for (const app of this.store.listApps()) void emptyTrash(this.paths, app.name, (line) => this.log(line));
+    for (const app of apps) void emptyTrash(this.paths, app, (line) => this.log(line));
     // Scratch copies (overlays perhaps still mounted) of the one-offs a killed
     // agent ran: gone before this one answers, so none of its own is taken for one.
-    await Promise.all(
-      this.store.listApps().map((app) => removeLeftoverScratch(scratchRoot(this.paths, app.name), (l) => this.log(l))),
+    await removeLeftoverScratch(
+      apps.map((app) => scratchRoot(this.paths, app)),
+      (line) => this.log(line),
     );
     for (const p of this.store.listProcesses()) {
       if (p.startedAt && processStartTime(p.pid) === p.startedAt) {
@@ -341,9 +343,8 @@ export class Agent {
     });
   }
 
-  /** The point of no return: new requests go to the new release. */
   /**
-   * The switch: the route points at the new processes, the release is
+   * The point of no return: the route points at the new processes, the release is
    * recorded live and the deployment becomes `success`, in one step, so that
    * a deploying process that dies right after it leaves no new version
    * serving under a deployment that is then marked aborted.

@@ -84,11 +84,11 @@ export async function makeScratchCopy(
 }
 
 /**
- * Removes the scratch copies an earlier agent left under `scratchRoot` (one
- * app's `scratch` directory) when it was killed: overlays still mounted are
+ * Removes the scratch copies an earlier agent left under `roots` (the apps'
+ * `scratch` directories) when it was killed: overlays still mounted are
  * unmounted first. Run when the agent starts, before any one-off.
  */
-export async function removeLeftoverScratch(scratchRoot: string, log: (line: string) => void): Promise<void> {
+export async function removeLeftoverScratch(roots: string[], log: (line: string) => void): Promise<void> {
   let mounts: string[] = [];
   try {
     mounts = readFileSync('/proc/self/mounts', 'utf8')
@@ -98,14 +98,16 @@ export async function removeLeftoverScratch(scratchRoot: string, log: (line: str
       .map((point) =>
         point.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8))),
       )
-      .filter((point) => point.startsWith(`${scratchRoot}/`));
+      .filter((point) => roots.some((root) => point.startsWith(`${root}/`)));
   } catch {
     // no /proc: nothing can be mounted through it either
   }
   for (const point of mounts) {
     await run('umount', ['-l', point]).catch((error: Error) => log(`unmounting ${point}: ${error.message}`));
   }
-  await rm(scratchRoot, { recursive: true, force: true }).catch((error: Error) =>
-    log(`removing ${scratchRoot}: ${error.message}`),
+  await Promise.all(
+    roots.map((root) =>
+      rm(root, { recursive: true, force: true }).catch((error: Error) => log(`removing ${root}: ${error.message}`)),
+    ),
   );
 }
