@@ -95,12 +95,13 @@ const CACHE_LAYER_GONE = /unknown parent image ID|failed to set parent/;
 
 async function build(ctx: DeploymentContext, docker: Docker): Promise<Artifact> {
   const tag = imageTag(ctx.app, ctx.release);
-  ctx.log('build', `building ${tag} from ${dockerfilePath(ctx)}`, 'system');
+  const dockerfile = dockerfilePath(ctx);
+  ctx.log('build', `building ${tag} from ${dockerfile}`, 'system');
   const started = Date.now();
-  let failure = await buildOnce(ctx, docker, tag);
+  let failure = await buildOnce(ctx, docker, tag, dockerfile);
   if (failure && CACHE_LAYER_GONE.test(failure)) {
     ctx.log('build', `a cached layer was removed during the build (${failure}); building again`, 'system');
-    failure = await buildOnce(ctx, docker, tag);
+    failure = await buildOnce(ctx, docker, tag, dockerfile);
   }
   if (failure) {
     ctx.log('build', failure, 'stderr');
@@ -111,8 +112,12 @@ async function build(ctx: DeploymentContext, docker: Docker): Promise<Artifact> 
 }
 
 /** One `docker build`; the Engine's error message when it failed. */
-async function buildOnce(ctx: DeploymentContext, docker: Docker, tag: string): Promise<string | undefined> {
-  const dockerfile = dockerfilePath(ctx);
+async function buildOnce(
+  ctx: DeploymentContext,
+  docker: Docker,
+  tag: string,
+  dockerfile: string,
+): Promise<string | undefined> {
   const exclude = ctx.control instanceof AgentClient ? [ctx.control.paths.home] : [];
   let stream: NodeJS.ReadableStream;
   try {

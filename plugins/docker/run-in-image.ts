@@ -1,8 +1,9 @@
+import type { HookRunResult } from '../../lib/context.js';
 import { containerSpec } from './container-spec.js';
 import { engineClient, ensureEngine } from './engine.js';
 import { engineStep } from './engine-failure.js';
 import { LABEL } from './labels.js';
-import { type ContainerExit, startAndWait } from './run-one-off.js';
+import { startAndWait } from './run-one-off.js';
 
 export interface RunInImageOptions {
   app: string;
@@ -30,7 +31,7 @@ export interface RunInImageOptions {
  * no app label, so a deployment running meanwhile does not take it for a
  * container left behind.
  */
-export async function runInImage(options: RunInImageOptions): Promise<ContainerExit> {
+export async function runInImage(options: RunInImageOptions): Promise<HookRunResult> {
   const docker = engineClient(options.engine);
   await ensureEngine(docker, options.engine);
   const container = await engineStep('RUN_FAILED', 'creating the one-off container', () =>

@@ -53,13 +53,6 @@ export function createOneOff(
   );
 }
 
-export interface ContainerExit {
-  /** The command's exit status; -128 after the time limit. */
-  exitCode: number;
-  reason: HookRunResult['reason'];
-  durationMs: number;
-}
-
 /**
  * Starts a created container and waits for it to exit: its output lines go
  * to `onLine`; past `timeoutMs`, or when `signal` aborts, it is killed.
@@ -69,7 +62,7 @@ export interface ContainerExit {
 export async function startAndWait(
   container: Docker.Container,
   options: { timeoutMs: number; signal: AbortSignal; onLine: (stream: 'stdout' | 'stderr', line: string) => void },
-): Promise<ContainerExit> {
+): Promise<HookRunResult> {
   // Set by the timer and the abort listener, read after the exit.
   const end: { reason: HookRunResult['reason'] } = { reason: 'exit' };
   const started = Date.now();
