@@ -152,7 +152,7 @@ function bundleFor(root, source) {
 export function cliLoadBreakdown(root, env, n = 10) {
   const loads = (...files) => ['-e', files.map((f) => `require(${JSON.stringify(f)});`).join(' ')];
   const main = join(root, 'dist', 'cli', 'main.cjs');
-  const deploy = [main, bundleFor(root, 'lib/cli/commands/deploy.ts')];
+  const deploy = [main, bundleFor(root, 'cli/commands/deploy.ts')];
   const variants = {
     'node -e 0': ['-e', '0'],
     'load the CLI entry': loads(main),

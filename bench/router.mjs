@@ -10,7 +10,7 @@
 // Prints requests/s and p99 per run, then the router/nginx ratio paired per
 // round (on a shared machine, use several rounds). Loopback only; every
 // process it starts is stopped by pid, and the whole run is bounded in time.
-// Uses dist/lib/agent/router.js when it is newer than the sources (npm run
+// Uses dist/lib/router/router.js when it is newer than the sources (npm run
 // build), else the TypeScript source through tsx.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -48,13 +48,13 @@ const ROUTER_FILES = [
 /** The compiled router when dist/ is up to date with lib/, else the TypeScript source through tsx. */
 async function loadRouter() {
   const fresh = ROUTER_FILES.every((name) => {
-    const built = join(root, `dist/lib/agent/${name}.js`);
-    return existsSync(built) && statSync(built).mtimeMs >= statSync(join(root, `lib/agent/${name}.ts`)).mtimeMs;
+    const built = join(root, `dist/lib/router/${name}.js`);
+    return existsSync(built) && statSync(built).mtimeMs >= statSync(join(root, `lib/router/${name}.ts`)).mtimeMs;
   });
-  if (fresh) return { source: 'dist', ...(await import(pathToFileURL(join(root, 'dist/lib/agent/router.js')).href)) };
+  if (fresh) return { source: 'dist', ...(await import(pathToFileURL(join(root, 'dist/lib/router/router.js')).href)) };
   const { register } = await import('tsx/esm/api');
   register();
-  return { source: 'tsx', ...(await import(pathToFileURL(join(root, 'lib/agent/router.ts')).href)) };
+  return { source: 'tsx', ...(await import(pathToFileURL(join(root, 'lib/router/router.ts')).href)) };
 }
 
 function startChild(cmd, args, options = {}) {

@@ -48,7 +48,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const slipwayBin = join(root, 'bin/slipway');
 const pm2Bin = join(root, 'node_modules/.bin/pm2');
 const routerBench = join(root, 'bench/router.mjs');
-if (!existsSync(join(root, 'dist/lib/cli/main.js'))) {
+if (!existsSync(join(root, 'dist/cli/main.cjs'))) {
   console.error('bin/slipway runs dist/: run `npm run build` first');
   process.exit(2);
 }

@@ -95,7 +95,7 @@ const options = {
   sourcemap: 'linked',
   metafile: true,
   define: {
-    __SLIPWAY_BUILD__: JSON.stringify(digest(['lib', 'plugins', 'compat', 'package.json', 'package-lock.json'])),
+    __SLIPWAY_BUILD__: JSON.stringify(digest(['lib', 'cli', 'plugins', 'compat', 'package.json', 'package-lock.json'])),
     'import.meta.url': '__slipwayModuleUrl',
   },
   banner: { js: "var __slipwayModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
@@ -111,7 +111,7 @@ let entries = 0;
 while (entries !== onDemand.size + 1) {
   entries = onDemand.size + 1;
   rmSync('dist/cli', { recursive: true, force: true });
-  result = await build({ ...options, entryPoints: { main: 'lib/cli/main.ts', ...Object.fromEntries(onDemand) } });
+  result = await build({ ...options, entryPoints: { main: 'cli/main.ts', ...Object.fromEntries(onDemand) } });
 }
 
 const files = Object.keys(result.metafile.outputs).filter((f) => f.endsWith('.cjs'));

@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Agent } from '../lib/agent/agent.js';
-import { agentPaths, releaseDir, scratchDir } from '../lib/agent/paths.js';
-import type { OneOffRequest, StartRequest, StreamMessage } from '../lib/agent/protocol.js';
 import { makeScratchCopy, overlayPossible } from '../lib/agent/scratch-copy.js';
 import { Store } from '../lib/agent/store.js';
+import { agentPaths, releaseDir, scratchDir } from '../lib/control/paths.js';
+import type { OneOffRequest, StartRequest, StreamMessage } from '../lib/control/protocol.js';
 import { alive, root, until } from './support/e2e.js';
 
 const home = mkdtempSync(join(tmpdir(), 'slipway-one-off-'));

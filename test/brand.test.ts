@@ -4,12 +4,12 @@
 // compiled dist/lib (built before the tests run): two module instances.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import * as compiledClient from '../dist/lib/agent/client.js';
-import * as compiledSyntax from '../dist/lib/config-syntax-error.js';
-import * as compiledErrors from '../dist/lib/errors.js';
-import { AgentClient } from '../lib/agent/client.js';
-import { ConfigSyntaxError } from '../lib/config-syntax-error.js';
-import { SlipwayError, toSlipwayError } from '../lib/errors.js';
+import * as compiledSyntax from '../dist/lib/config/syntax-error.js';
+import * as compiledClient from '../dist/lib/control/client.js';
+import * as compiledErrors from '../dist/lib/core/errors.js';
+import { ConfigSyntaxError } from '../lib/config/syntax-error.js';
+import { AgentClient } from '../lib/control/client.js';
+import { SlipwayError, toSlipwayError } from '../lib/core/errors.js';
 
 test('the copies are distinct classes', () => {
   assert.is.not(compiledErrors.SlipwayError as unknown, SlipwayError);

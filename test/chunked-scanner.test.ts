@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ChunkedScanner } from '../lib/agent/chunked-scanner.js';
+import { ChunkedScanner } from '../lib/router/chunked-scanner.js';
 
 /** Feeds `pieces` one after the other; returns the absolute index where the body ended, -1 on error, or null. */
 function feed(pieces: string[]): number | null {

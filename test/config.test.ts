@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DEFAULTS, defaultAppName, defineConfig, loadConfig } from '../lib/config.js';
-import { resolveConfig } from '../lib/config-resolve.js';
-import { catalogue, SlipwayError } from '../lib/errors.js';
-import type { ResolvedConfig } from '../lib/types.js';
+import { DEFAULTS, defaultAppName, defineConfig, loadConfig } from '../lib/config/load-config.js';
+import { resolveConfig } from '../lib/config/resolve.js';
+import { catalogue, SlipwayError } from '../lib/core/errors.js';
+import type { ResolvedConfig } from '../lib/core/types.js';
 
 const MB = 1024 * 1024;
 const roots: string[] = [];

@@ -2,12 +2,12 @@
 // tap errors wrapped with hook and plugin, per-tap time limits, abort.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { resolveConfig } from '../lib/config-resolve.js';
-import { Deployer } from '../lib/deployer.js';
-import type { SlipwayError } from '../lib/errors.js';
-import { hookRules, STAGE } from '../lib/hooks.js';
-import type { Plugin } from '../lib/plugins.js';
-import { canTransition, isFailed, isFinished, statuses } from '../lib/status.js';
+import { resolveConfig } from '../lib/config/resolve.js';
+import { Deployer } from '../lib/core/deployer.js';
+import type { SlipwayError } from '../lib/core/errors.js';
+import { hookRules, STAGE } from '../lib/core/hooks.js';
+import type { Plugin } from '../lib/core/plugins.js';
+import { canTransition, isFailed, isFinished, statuses } from '../lib/core/status.js';
 import { MemoryControl } from './support/memory-control.js';
 import { memoryRuntime } from './support/memory-runtime.js';
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { DeploymentContext } from '../lib/context.js';
+import type { DeploymentContext } from '../lib/core/context.js';
 import { buildArtifact } from '../plugins/docker/build-artifact.js';
 import { BUSYBOX_IMAGE, docker, ensureBaseImages, runEngineTests } from './support/docker.js';
 

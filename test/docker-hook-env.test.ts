@@ -2,7 +2,7 @@
 // APP) without PORT; (g) a file the hook writes is not visible to web.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { formationPlan } from '../lib/formation-plan.js';
+import { formationPlan } from '../lib/core/formation-plan.js';
 import { dockerSuite } from './support/docker.js';
 import { get } from './support/e2e.js';
 

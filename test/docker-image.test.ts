@@ -5,13 +5,17 @@ import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { loadConfig } from '../lib/config.js';
-import { Deployer } from '../lib/deployer.js';
+import { registerHerokuMode } from '../compat/heroku/mode.js';
+import { loadConfig } from '../lib/config/load-config.js';
+import { Deployer } from '../lib/core/deployer.js';
 import dockerRuntime from '../plugins/docker/index.js';
 import { imagesToPrune } from '../plugins/docker/prune-images.js';
 import { APP_DOCKERFILE, DockerE2E, docker, ensureBaseImages, runEngineTests } from './support/docker.js';
 import { get, root } from './support/e2e.js';
 import { MemoryControl } from './support/memory-control.js';
+
+// As the CLI does at start: the core applies heroku mode through its registry.
+registerHerokuMode();
 
 const e2e = new DockerE2E();
 const engineTest = runEngineTests ? test : test.skip;

@@ -3,7 +3,7 @@
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { freePort } from '../lib/agent/ports.js';
+import { freePort } from '../lib/core/ports.js';
 import { containerSpec } from '../plugins/docker/container-spec.js';
 import { connectionHolds } from '../plugins/docker/published-readiness.js';
 import { docker, dockerSuite } from './support/docker.js';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { freePort } from '../lib/agent/ports.js';
+import { freePort } from '../lib/core/ports.js';
 import { E2E, get, root } from './support/e2e.js';
 
 const e2e = new E2E();

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { loadConfig } from '../lib/config.js';
-import { readProcfile } from '../lib/procfile.js';
+import { loadConfig } from '../lib/config/load-config.js';
+import { readProcfile } from '../lib/procfile/procfile.js';
 import { E2E, root } from './support/e2e.js';
 
 const cli = new E2E();

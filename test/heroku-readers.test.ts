@@ -11,14 +11,18 @@ import { chooseMode } from '../compat/heroku/choose-mode.js';
 import { dynoMetadata, dynoName } from '../compat/heroku/dyno-metadata.js';
 import { parseHerokuYml, shellJoin } from '../compat/heroku/heroku-yml.js';
 import { JsonSyntaxError, parseJson } from '../compat/heroku/json-source.js';
+import { registerHerokuMode } from '../compat/heroku/mode.js';
 import { readHerokuApp } from '../compat/heroku/read-app.js';
 import { classify, releaseSteps, splitCommands } from '../compat/heroku/release-command.js';
 import { buildPlan } from '../compat/heroku/report.js';
 import { renderSlipwayrc } from '../compat/heroku/slipwayrc.js';
-import { resolveConfig } from '../lib/config-resolve.js';
-import { loadYamlOrJson } from '../lib/config-source.js';
-import type { DeploymentContext } from '../lib/context.js';
-import { containerEnv } from '../lib/runtime-env.js';
+import { resolveConfig } from '../lib/config/resolve.js';
+import { loadYamlOrJson } from '../lib/config/source.js';
+import { containerEnv } from '../lib/core/container-env.js';
+import type { DeploymentContext } from '../lib/core/context.js';
+
+// As the CLI does at start: the core applies heroku mode through its registry.
+registerHerokuMode();
 
 const tmp: string[] = [];
 test.after(() => {

@@ -8,7 +8,7 @@ import {
   KEEP_OPEN_HTTP10,
   responseHeadUnchanged,
   UPGRADE_101,
-} from '../lib/agent/forward-heads.js';
+} from '../lib/router/forward-heads.js';
 import {
   CHUNKED_BODY,
   CLOSE_BODY,
@@ -24,7 +24,7 @@ import {
   parseResponseHead,
   RequestHead,
   type ResponseHead,
-} from '../lib/agent/http-head.js';
+} from '../lib/router/http-head.js';
 
 const LIMIT = 64 * 1024;
 

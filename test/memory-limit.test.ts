@@ -4,8 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ManagedProcess } from '../lib/agent/managed-process.js';
 import { createMemoryLimit, groupRss } from '../lib/agent/memory-limit.js';
+import { ManagedProcess } from '../lib/core/managed-process.js';
 import { until } from './support/e2e.js';
 
 const HOG = `node -e "const a = []; for (;;) a.push(Buffer.alloc(1 << 20, 1))"`;

@@ -5,10 +5,10 @@
  */
 import { HttpResponse, http } from 'msw';
 import type { SetupServer } from 'msw/node';
-import type { DeploymentEvent, DeploymentRecord } from '../lib/context.js';
-import { Deployer } from '../lib/deployer.js';
-import type { Plugin } from '../lib/plugins.js';
-import type { Procfile, ResolvedConfig } from '../lib/types.js';
+import type { DeploymentEvent, DeploymentRecord } from '../lib/core/context.js';
+import { Deployer } from '../lib/core/deployer.js';
+import type { Plugin } from '../lib/core/plugins.js';
+import type { Procfile, ResolvedConfig } from '../lib/core/types.js';
 import { MemoryControl } from './support/memory-control.js';
 import { type MemoryRuntimeOptions, memoryRuntime } from './support/memory-runtime.js';
 

@@ -2,7 +2,7 @@ import { delay, HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SlipwayError } from '../lib/errors.js';
+import { SlipwayError } from '../lib/core/errors.js';
 import { type FetchPolicy, notifyFetch } from '../lib/notifier/http.js';
 import { backoffDelay, MAX_BACKOFF_MS, parseRetryAfter } from '../lib/notifier/retry.js';
 

@@ -2,7 +2,7 @@ import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Upstream } from '../lib/context.js';
+import type { Upstream } from '../lib/core/context.js';
 import newrelic from '../plugins/newrelic/index.js';
 import rollbar from '../plugins/rollbar/index.js';
 import { deploy, vendor } from './notifier-harness.js';

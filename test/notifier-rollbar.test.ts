@@ -2,9 +2,9 @@ import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SlipwayError } from '../lib/errors.js';
-import { STAGE } from '../lib/hooks.js';
-import type { Plugin } from '../lib/plugins.js';
+import { SlipwayError } from '../lib/core/errors.js';
+import { STAGE } from '../lib/core/hooks.js';
+import type { Plugin } from '../lib/core/plugins.js';
 import rollbar from '../plugins/rollbar/index.js';
 import { deploy, vendor, warningsOf, withEnv } from './notifier-harness.js';
 

@@ -2,7 +2,7 @@ import { HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SlipwayError } from '../lib/errors.js';
+import { SlipwayError } from '../lib/core/errors.js';
 import slack from '../plugins/slack/index.js';
 import { deploy, vendor, warningsOf, withEnv } from './notifier-harness.js';
 

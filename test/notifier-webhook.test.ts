@@ -3,8 +3,8 @@ import { HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { STAGE } from '../lib/hooks.js';
-import type { Plugin } from '../lib/plugins.js';
+import { STAGE } from '../lib/core/hooks.js';
+import type { Plugin } from '../lib/core/plugins.js';
 import webhook from '../plugins/webhook/index.js';
 import { deploy, vendor } from './notifier-harness.js';
 

@@ -3,8 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SlipwayError } from '../lib/errors.js';
-import { loadPlugin, loadPlugins } from '../lib/plugins.js';
+import { SlipwayError } from '../lib/core/errors.js';
+import { loadPlugin, loadPlugins } from '../lib/core/plugins.js';
+import { registerBuiltinPlugins } from '../plugins/builtins.js';
+
+// As the CLI does at start: slipway's own plugins by name come from the registry.
+registerBuiltinPlugins();
 
 // Node caches package lookups per directory, so a test that installs a package gets its own app dir.
 const root = mkdtempSync(join(tmpdir(), 'slipway-plugins-'));

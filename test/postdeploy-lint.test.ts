@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { lintPostdeploy } from '../lib/postdeploy-lint.js';
+import { lintPostdeploy } from '../lib/procfile/postdeploy-lint.js';
 
 const builds = [
   'npm run build',

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SlipwayError } from '../lib/errors.js';
-import { canonicalProcessType, formatProcfile, PROCESS_TYPE_PATTERN, parseProcfile } from '../lib/procfile.js';
+import { SlipwayError } from '../lib/core/errors.js';
+import { canonicalProcessType, formatProcfile, PROCESS_TYPE_PATTERN, parseProcfile } from '../lib/procfile/procfile.js';
 
 const canonicalType = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/);
 const acceptedType = fc.stringMatching(/^[A-Za-z0-9_-]{1,80}$/).filter((t) => canonicalProcessType(t) !== '');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SlipwayError } from '../lib/errors.js';
+import { SlipwayError } from '../lib/core/errors.js';
 import {
   canonicalProcessType,
   formatProcfile,
@@ -11,7 +11,7 @@ import {
   parseProcfile,
   RESERVED_TYPES,
   readProcfile,
-} from '../lib/procfile.js';
+} from '../lib/procfile/procfile.js';
 
 function parseError(text: string, file?: string): SlipwayError {
   try {

@@ -3,8 +3,8 @@
 import { createServer, type Server } from 'node:http';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { freePort } from '../lib/agent/ports.js';
-import { waitUntilReady } from '../lib/agent/readiness.js';
+import { freePort } from '../lib/core/ports.js';
+import { waitUntilReady } from '../lib/core/readiness.js';
 
 const never = new Promise<never>(() => {});
 const servers: Server[] = [];

@@ -4,7 +4,7 @@ import net from 'node:net';
 import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Router, type Upstream } from '../lib/agent/router.js';
+import { Router, type Upstream } from '../lib/router/router.js';
 
 // ---- harness: every server, socket and router a test opens is closed after it ----
 

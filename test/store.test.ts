@@ -5,9 +5,9 @@ import Database from 'better-sqlite3';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { APPLICATION_ID, latestVersion, type Migration, migrate, migrations } from '../lib/agent/migrations.js';
-import { type NewDeployment, type ProcessSpec, Store } from '../lib/agent/store.js';
-import type { LogLine } from '../lib/context.js';
-import { isSlipwayError, type SlipwayError } from '../lib/errors.js';
+import { type NewDeployment, type ReleaseProcess, Store } from '../lib/agent/store.js';
+import type { LogLine } from '../lib/core/context.js';
+import { isSlipwayError, type SlipwayError } from '../lib/core/errors.js';
 
 const root = mkdtempSync(join(tmpdir(), 'slipway-store-'));
 let n = 0;
@@ -240,7 +240,7 @@ test('releases: recorded with parsed JSON, env never stored, newest first', () =
   store.ensureApp('web', { host: '127.0.0.1' });
   const r1 = store.nextRelease('web');
   store.createDeployment(deployment({ id: 'd1', app: 'web', release: r1 }));
-  const spec: ProcessSpec = {
+  const spec: ReleaseProcess = {
     type: 'web',
     index: 1,
     name: 'web-1',
@@ -250,8 +250,8 @@ test('releases: recorded with parsed JSON, env never stored, newest first', () =
     appEnv: { NODE_ENV: 'production' },
     runtimeEnv: { APP: 'web', CONTAINER_VERSION: 'v1' },
   };
-  const worker: ProcessSpec = { type: 'worker', index: 1, name: 'worker-1', command: 'node w.js', cwd: '/srv/w' };
-  const withEnv = { ...spec, env: { DATABASE_URL: 'postgres://secret' } } as ProcessSpec;
+  const worker: ReleaseProcess = { type: 'worker', index: 1, name: 'worker-1', command: 'node w.js', cwd: '/srv/w' };
+  const withEnv = { ...spec, env: { DATABASE_URL: 'postgres://secret' } } as ReleaseProcess;
   store.recordRelease({
     app: 'web',
     release: r1,

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { formatBytes, formatDuration, MAX_DURATION_MS, parseDuration, parseSize } from '../lib/units.js';
+import { formatBytes, formatDuration, MAX_DURATION_MS, parseDuration, parseSize } from '../lib/core/units.js';
 
 test('parseDuration reads each unit', () => {
   assert.is(parseDuration('500ms'), 500);

@@ -1,4 +1,4 @@
-import type { Mode } from '../../lib/types.js';
+import type { Mode } from '../../lib/core/types.js';
 import type { ReleaseStep } from './release-command.js';
 
 export interface ModeChoice {

@@ -1,4 +1,4 @@
-import { SlipwayError } from '../../lib/errors.js';
+import { SlipwayError } from '../../lib/core/errors.js';
 
 /** `app.json:12:5` */
 export interface Source {

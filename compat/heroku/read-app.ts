@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { SlipwayError } from '../../lib/errors.js';
-import { parseProcfile } from '../../lib/procfile.js';
-import type { Procfile } from '../../lib/types.js';
+import { SlipwayError } from '../../lib/core/errors.js';
+import type { Procfile } from '../../lib/core/types.js';
+import { parseProcfile } from '../../lib/procfile/procfile.js';
 import { APP_JSON, type AppJson, parseAppJson } from './app-json.js';
 import { HEROKU_YML, type HerokuYml, parseHerokuYml } from './heroku-yml.js';
 import { type InputProblem, inputError } from './problems.js';

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
-import type { AgentClient } from '../../lib/agent/client.js';
-import { releaseDir } from '../../lib/agent/paths.js';
-import type { ReleaseRow } from '../../lib/agent/store.js';
-import type { DeploymentRecord } from '../../lib/context.js';
-import { SlipwayError } from '../../lib/errors.js';
-import type { DeploymentStatus } from '../../lib/status.js';
-import type { Mode } from '../../lib/types.js';
+import type { AgentClient } from '../../lib/control/client.js';
+import { releaseDir } from '../../lib/control/paths.js';
+import type { ReleaseRow } from '../../lib/control/protocol.js';
+import type { DeploymentRecord } from '../../lib/core/context.js';
+import { SlipwayError } from '../../lib/core/errors.js';
+import type { DeploymentStatus } from '../../lib/core/status.js';
+import type { Mode } from '../../lib/core/types.js';
 
 /** What a new release made from an existing one (config change, retry) starts from. */
 export interface ReleaseSource {

@@ -5,11 +5,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultAppName } from '../../lib/config.js';
-import { APP_NAME_PATTERN } from '../../lib/config-schema.js';
-import { SlipwayError } from '../../lib/errors.js';
-import { formatProcfile } from '../../lib/procfile.js';
-import type { Mode } from '../../lib/types.js';
+import { defaultAppName } from '../../lib/config/load-config.js';
+import { APP_NAME_PATTERN } from '../../lib/config/schema.js';
+import { SlipwayError } from '../../lib/core/errors.js';
+import type { Mode } from '../../lib/core/types.js';
+import { formatProcfile } from '../../lib/procfile/procfile.js';
 import { appJsonChanges, buildChange, herokuModeChanges, herokuYmlChanges, postdeployModeChanges } from './changes.js';
 import { chooseMode } from './choose-mode.js';
 import type { Change, MigrationPlan, PlannedFile } from './plan.js';

@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import type { Mode } from '../../lib/types.js';
+import type { Mode } from '../../lib/core/types.js';
 
 export interface MigratedConfig {
   app: string;

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONFIG_FILES } from '../../lib/config.js';
-import { SlipwayError } from '../../lib/errors.js';
+import { CONFIG_FILES } from '../../lib/config/load-config.js';
+import { SlipwayError } from '../../lib/core/errors.js';
 import type { MigrationPlan } from './plan.js';
 
 export interface Written {

@@ -1,4 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { type AgentPaths, scratchRoot } from '../control/paths.js';
+import type {
+  FirstDeployState,
+  OneOffRequest,
+  ProcessSpec,
+  StartRequest,
+  StartResult,
+  StreamMessage,
+} from '../control/protocol.js';
 import type {
   Artifact,
   DeploymentRecord,
@@ -7,17 +16,15 @@ import type {
   OpenedDeployment,
   OpenRequest,
   Upstream,
-} from '../context.js';
-import { SlipwayError } from '../errors.js';
-import { Masker } from '../mask.js';
-import type { DeploymentStatus } from '../status.js';
-import { assertTransition } from '../status.js';
-import { processStartTime } from './managed-process.js';
-import { type AgentPaths, scratchRoot } from './paths.js';
-import { freePort } from './ports.js';
-import type { OneOffRequest, ProcessSpec, StartRequest, StartResult, StreamMessage } from './protocol.js';
+} from '../core/context.js';
+import { SlipwayError } from '../core/errors.js';
+import { processStartTime } from '../core/managed-process.js';
+import { Masker } from '../core/mask.js';
+import { freePort } from '../core/ports.js';
+import type { DeploymentStatus } from '../core/status.js';
+import { assertTransition } from '../core/status.js';
+import { Router } from '../router/router.js';
 import { emptyTrash, pruneReleases } from './prune-releases.js';
-import { Router } from './router.js';
 import { removeLeftoverScratch } from './scratch-copy.js';
 import type { ReleaseArtifact, Store } from './store.js';
 import { Supervisor } from './supervisor.js';
@@ -608,13 +615,4 @@ export class Agent {
     }
     return this.store.recordFirstDeploy(app, { deploymentId: run.deploymentId, succeeded: run.exitCode === 0 });
   }
-}
-
-export interface FirstDeployState {
-  /** Runs so far, failed ones included. */
-  attempts: number;
-  /** Set by the first successful run; the script never runs again after it. */
-  succeededAt: string | null;
-  /** The deployment of the last recorded run. */
-  deploymentId: string | null;
 }

@@ -13,8 +13,8 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { connect } from 'node:net';
+import { agentPaths } from '../control/paths.js';
 import { Agent } from './agent.js';
-import { agentPaths } from './paths.js';
 import { createControlServer, listenOnSocket } from './server.js';
 import { Store } from './store.js';
 

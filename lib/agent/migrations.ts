@@ -5,7 +5,7 @@
  * has shipped, append a new one instead.
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import { SlipwayError } from '../errors.js';
+import { SlipwayError } from '../core/errors.js';
 
 export interface Migration {
   /** 1, 2, 3… with no gaps; becomes `user_version` once applied. */

@@ -1,10 +1,10 @@
-import { composeEnv, hostEnv } from '../env.js';
-import { ManagedProcess, processStartTime } from './managed-process.js';
+import { scratchDir } from '../control/paths.js';
+import type { OneOffRequest, StreamMessage } from '../control/protocol.js';
+import { composeEnv, hostEnv } from '../core/env.js';
+import { ManagedProcess, processStartTime } from '../core/managed-process.js';
 import { createMemoryLimit, type MemoryLimit } from './memory-limit.js';
-import { scratchDir } from './paths.js';
-import type { OneOffRequest, StreamMessage } from './protocol.js';
 import { makeScratchCopy, type ScratchCopy } from './scratch-copy.js';
-import type { SupervisorHost } from './supervisor.js';
+import type { SupervisorHost } from './supervisor-host.js';
 
 /** What one-offs need from the rest of the agent. */
 export type OneOffHost = Pick<

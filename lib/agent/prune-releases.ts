@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { type AgentPaths, releaseDir } from './paths.js';
+import { type AgentPaths, releaseDir } from '../control/paths.js';
 import type { Store } from './store.js';
 
 /** Where pruned release directories wait for their removal. */

@@ -1,8 +1,8 @@
 import { chmodSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { SlipwayError, toSlipwayError } from '../errors.js';
+import type { StreamMessage } from '../control/protocol.js';
+import { SlipwayError, toSlipwayError } from '../core/errors.js';
 import type { Agent } from './agent.js';
-import type { StreamMessage } from './protocol.js';
 
 type Params = Record<string, string>;
 type Handler = (ctx: {

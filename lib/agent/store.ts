@@ -8,11 +8,14 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { DeploymentKind, DeploymentRecord, LogLine, Upstream, Warning } from '../context.js';
-import { SlipwayError } from '../errors.js';
-import { assertTransition, type DeploymentStatus, isStatus } from '../status.js';
-import type { Mode } from '../types.js';
+import type { ReleaseArtifact, ReleaseProcess, ReleaseRow } from '../control/protocol.js';
+import type { DeploymentKind, DeploymentRecord, LogLine, Upstream, Warning } from '../core/context.js';
+import { SlipwayError } from '../core/errors.js';
+import { assertTransition, type DeploymentStatus, isStatus } from '../core/status.js';
+import type { Mode } from '../core/types.js';
 import { migrate } from './migrations.js';
+
+export type { ReleaseArtifact, ReleaseProcess, ReleaseRow };
 
 export interface AppRow {
   /** Stable random hex id, kept for the app's lifetime. */
@@ -24,46 +27,6 @@ export interface AppRow {
   /** Highest release number handed out so far (0 before the first). */
   lastRelease: number;
   createdAt: string;
-}
-
-export interface ReleaseArtifact {
-  runtime: string;
-  path?: string;
-  image?: string;
-  /** Docker runtime: the config env, network and Engine of its containers, for `slipway run`. */
-  oneOff?: { env: Record<string, string>; network?: string; engine?: string };
-  /** How the release was started, so a restarted agent starts it the same way. */
-  start?: { timeoutMs: number; graceMs: number; healthcheck?: { path: string; timeoutMs: number } };
-}
-
-/**
- * A process of a release, as much as a restarted agent needs to start it
- * again. A merged `env` is never stored: it would copy config var values into
- * every release and go stale on the next `config:set`.
- */
-export interface ProcessSpec {
-  type: string;
-  index: number;
-  name: string;
-  command: string;
-  cwd: string;
-  web?: boolean;
-  /** The config file's env, without config vars (those are merged at spawn). */
-  appEnv?: Record<string, string>;
-  /** Runtime variables (APP, CONTAINER_VERSION…), without PORT. */
-  runtimeEnv?: Record<string, string>;
-}
-
-export interface ReleaseRow {
-  app: string;
-  release: number;
-  version: string;
-  kind: DeploymentKind;
-  deploymentId: string;
-  artifact: ReleaseArtifact;
-  processes: ProcessSpec[];
-  createdAt: string;
-  sourceRelease: number | null;
 }
 
 export interface NewDeployment {
@@ -223,7 +186,7 @@ const toRelease = (r: ReleaseDbRow): ReleaseRow => ({
   kind: r.kind as DeploymentKind,
   deploymentId: r.deployment_id,
   artifact: JSON.parse(r.artifact) as ReleaseArtifact,
-  processes: JSON.parse(r.processes) as ProcessSpec[],
+  processes: JSON.parse(r.processes) as ReleaseProcess[],
   createdAt: r.created_at,
   sourceRelease: r.source_release,
 });
@@ -248,7 +211,7 @@ const toProcess = (r: ProcessDbRow): ProcessRow => ({
 });
 
 /** Picks the stored fields by name, so whatever else a spec carries (a merged `env`) never reaches the disk. */
-const specOnly = (p: ProcessSpec): ProcessSpec => ({
+const specOnly = (p: ReleaseProcess): ReleaseProcess => ({
   type: p.type,
   index: p.index,
   name: p.name,

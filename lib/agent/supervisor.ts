@@ -1,36 +1,14 @@
-import type { Upstream } from '../context.js';
-import { composeEnv, hostEnv } from '../env.js';
-import { SlipwayError } from '../errors.js';
-import { ManagedProcess, processStartTime } from './managed-process.js';
+import type { OneOffRequest, ProcessSpec, StartRequest, StartResult } from '../control/protocol.js';
+import type { Upstream } from '../core/context.js';
+import { composeEnv, hostEnv } from '../core/env.js';
+import { SlipwayError } from '../core/errors.js';
+import { ManagedProcess, processStartTime } from '../core/managed-process.js';
+import { freePort } from '../core/ports.js';
+import { waitUntilReady } from '../core/readiness.js';
 import { OneOffs } from './one-offs.js';
-import type { AgentPaths } from './paths.js';
-import { freePort } from './ports.js';
-import type { OneOffRequest, ProcessSpec, StartRequest, StartResult } from './protocol.js';
-import { waitUntilReady } from './readiness.js';
+import type { SupervisorHost } from './supervisor-host.js';
 
-/** What the supervisor needs from the rest of the agent. */
-export interface SupervisorHost {
-  paths: AgentPaths;
-  configVars(app: string): Record<string, string>;
-  /** Stores a line of process output under a deployment (masked by the host). */
-  output(
-    app: string,
-    deploymentId: string,
-    phase: 'start' | 'postdeploy' | 'release' | 'first-deploy',
-    stream: 'stdout' | 'stderr',
-    line: string,
-  ): void;
-  recordProcess(p: {
-    key: string;
-    app: string;
-    deploymentId: string;
-    name: string;
-    pid: number;
-    startedAt: number;
-  }): void;
-  removeProcess(key: string): void;
-  log(message: string): void;
-}
+export type { SupervisorHost };
 
 interface Entry {
   app: string;

@@ -1,10 +1,10 @@
 import type { z } from 'zod';
-import type { DeploymentContext } from '../context.js';
-import { SlipwayError } from '../errors.js';
-import { STAGE } from '../hooks.js';
-import type { Plugin, PluginHost } from '../plugins.js';
-import { wrapTapError } from '../tap-guard.js';
-import { formatDuration } from '../units.js';
+import type { DeploymentContext } from '../core/context.js';
+import { SlipwayError } from '../core/errors.js';
+import { STAGE } from '../core/hooks.js';
+import type { Plugin, PluginHost } from '../core/plugins.js';
+import { wrapTapError } from '../core/tap-guard.js';
+import { formatDuration } from '../core/units.js';
 import { applyEnvDefaults, type EnvNames, missingOptions, type OptionIssue } from './env-defaults.js';
 import { DEFAULT_POLICY, type NotifyRequest, type NotifyResponse, notifyFetch } from './http.js';
 import type { NotifierCommonOptions } from './options.js';

@@ -1,6 +1,6 @@
 import { setTimeout as sleepFor } from 'node:timers/promises';
-import { SlipwayError } from '../errors.js';
-import { formatDuration } from '../units.js';
+import { SlipwayError } from '../core/errors.js';
+import { formatDuration } from '../core/units.js';
 import { excerpt } from './excerpt.js';
 import { backoffDelay, MAX_RETRY_AFTER_MS, parseRetryAfter } from './retry.js';
 

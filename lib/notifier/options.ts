@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { parseDuration } from '../units.js';
+import { parseDuration } from '../core/units.js';
 
 /**
  * Milliseconds as a number, or a duration string ("10s", "500ms"). Unlike

@@ -1,4 +1,4 @@
-import type { DeploymentStatus } from '../status.js';
+import type { DeploymentStatus } from '../core/status.js';
 import type { NotifyRun } from './define-notifier.js';
 
 export interface Outcome {

@@ -1,4 +1,4 @@
-import { Masker } from '../mask.js';
+import { Masker } from '../core/mask.js';
 
 /**
  * A secret as it may appear in output: raw, and encoded the ways a URL

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import type { DeploymentContext } from '../../lib/context.js';
+import type { DeploymentContext } from '../../lib/core/context.js';
 import { appFilter, LABEL } from './labels.js';
 
 /** Every container of the app, running or not, made by this slipway home. */

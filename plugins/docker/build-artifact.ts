@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type Docker from 'dockerode';
-import { AgentClient } from '../../lib/agent/client.js';
-import type { Artifact, DeploymentContext } from '../../lib/context.js';
-import { SlipwayError } from '../../lib/errors.js';
+import { AgentClient } from '../../lib/control/client.js';
+import type { Artifact, DeploymentContext } from '../../lib/core/context.js';
+import { SlipwayError } from '../../lib/core/errors.js';
 import { buildContext } from './build-context.js';
 import { readProgress, textLines } from './json-stream.js';
 import { imageLabels, imageRepository, imageTag } from './labels.js';

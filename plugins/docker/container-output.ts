@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { lineSplitter, RingBuffer } from '../../lib/agent/line-splitter.js';
+import { lineSplitter, RingBuffer } from '../../lib/core/line-splitter.js';
 
 export type OutputStream = 'stdout' | 'stderr';
 

@@ -1,4 +1,4 @@
-import { type ErrorCode, SlipwayError } from '../../lib/errors.js';
+import { type ErrorCode, SlipwayError } from '../../lib/core/errors.js';
 
 /** Socket errors that mean the Engine went away, not that it refused something. */
 const GONE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOENT', 'EPIPE', 'EACCES', 'ETIMEDOUT', 'EHOSTUNREACH']);

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type Docker from 'dockerode';
-import { SlipwayError } from '../../lib/errors.js';
+import { SlipwayError } from '../../lib/core/errors.js';
 
 // dockerode is CommonJS: `require` loads its module graph about 50 ms faster
 // than an ESM import does on Node 20, and every deployment pays that load.

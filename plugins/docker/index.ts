@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
-import type { DeploymentContext } from '../../lib/context.js';
-import { STAGE } from '../../lib/hooks.js';
-import type { Plugin, PluginFactory, PluginHost } from '../../lib/plugins.js';
+import type { DeploymentContext } from '../../lib/core/context.js';
+import { STAGE } from '../../lib/core/hooks.js';
+import type { Plugin, PluginFactory, PluginHost } from '../../lib/core/plugins.js';
 import { RELEASE_TIMEOUT_MS } from '../process/index.js';
 import { appContainers, ofDeployment, removeContainers } from './app-containers.js';
 import { buildArtifact } from './build-artifact.js';

@@ -1,4 +1,4 @@
-import { lineSplitter } from '../../lib/agent/line-splitter.js';
+import { lineSplitter } from '../../lib/core/line-splitter.js';
 
 /** One message of the Engine's progress streams (build, pull). */
 export interface ProgressMessage {

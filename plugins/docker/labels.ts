@@ -1,5 +1,5 @@
-import { AgentClient } from '../../lib/agent/client.js';
-import type { DeploymentContext } from '../../lib/context.js';
+import { AgentClient } from '../../lib/control/client.js';
+import type { DeploymentContext } from '../../lib/core/context.js';
 
 /** Labels on every image and container slipway makes: cleanup and recovery find them by these. */
 export const LABEL = Object.freeze({

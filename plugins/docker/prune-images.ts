@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import type { DeploymentContext } from '../../lib/context.js';
+import type { DeploymentContext } from '../../lib/core/context.js';
 import { imageRepository } from './labels.js';
 
 /** The release tags to drop: all but the newest `keep` releases, never the ones in `protect`. */

@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { type ReadyOptions, type ReadyResult, waitUntilReady } from '../../lib/agent/readiness.js';
+import { type ReadyOptions, type ReadyResult, waitUntilReady } from '../../lib/core/readiness.js';
 
 /** How long a connection through Docker's proxy must stay open to count as reaching the app. */
 const HOLD_MS = 100;

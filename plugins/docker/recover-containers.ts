@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import type { DeploymentContext } from '../../lib/context.js';
+import type { DeploymentContext } from '../../lib/core/context.js';
 import { appContainers, displayName, removeContainers, strayContainers } from './app-containers.js';
 
 /**

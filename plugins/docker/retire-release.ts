@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
-import { AgentClient } from '../../lib/agent/client.js';
-import type { DeploymentContext } from '../../lib/context.js';
+import { AgentClient } from '../../lib/control/client.js';
+import type { DeploymentContext } from '../../lib/core/context.js';
 import { appContainers, displayName, ofDeployment, removeContainers } from './app-containers.js';
 import { pruneImages } from './prune-images.js';
 

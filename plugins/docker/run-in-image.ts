@@ -1,4 +1,4 @@
-import type { HookRunResult } from '../../lib/context.js';
+import type { HookRunResult } from '../../lib/core/context.js';
 import { containerSpec } from './container-spec.js';
 import { engineClient, ensureEngine } from './engine.js';
 import { engineStep } from './engine-failure.js';

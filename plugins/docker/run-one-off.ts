@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
-import type { DeploymentContext, HookRunResult } from '../../lib/context.js';
-import { SlipwayError } from '../../lib/errors.js';
-import { containerEnv } from '../../lib/runtime-env.js';
+import { containerEnv } from '../../lib/core/container-env.js';
+import type { DeploymentContext, HookRunResult } from '../../lib/core/context.js';
+import { SlipwayError } from '../../lib/core/errors.js';
 import { hookFailure } from '../process/index.js';
 import { followOutput } from './container-output.js';
 import { containerSpec } from './container-spec.js';

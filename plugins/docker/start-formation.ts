@@ -1,10 +1,10 @@
 import type Docker from 'dockerode';
-import { freePort } from '../../lib/agent/ports.js';
-import { waitUntilReady } from '../../lib/agent/readiness.js';
-import type { DeploymentContext, ProcessInstance, StartedFormation } from '../../lib/context.js';
-import { SlipwayError } from '../../lib/errors.js';
-import { formationPlan, type PlannedProcess } from '../../lib/formation-plan.js';
-import { containerEnv } from '../../lib/runtime-env.js';
+import { containerEnv } from '../../lib/core/container-env.js';
+import type { DeploymentContext, ProcessInstance, StartedFormation } from '../../lib/core/context.js';
+import { SlipwayError } from '../../lib/core/errors.js';
+import { formationPlan, type PlannedProcess } from '../../lib/core/formation-plan.js';
+import { freePort } from '../../lib/core/ports.js';
+import { waitUntilReady } from '../../lib/core/readiness.js';
 import { PROCESS_MEMORY } from '../process/formation.js';
 import { followOutput, lastLines } from './container-output.js';
 import { containerSpec } from './container-spec.js';

@@ -1,9 +1,9 @@
-import type { ProcessSpec } from '../../lib/agent/protocol.js';
-import type { DeploymentContext } from '../../lib/context.js';
-import { SIZE_M_BYTES } from '../../lib/env.js';
-import { SlipwayError } from '../../lib/errors.js';
-import { formationPlan } from '../../lib/formation-plan.js';
-import { containerEnv } from '../../lib/runtime-env.js';
+import type { ProcessSpec } from '../../lib/control/protocol.js';
+import { containerEnv } from '../../lib/core/container-env.js';
+import type { DeploymentContext } from '../../lib/core/context.js';
+import { SIZE_M_BYTES } from '../../lib/core/env.js';
+import { SlipwayError } from '../../lib/core/errors.js';
+import { formationPlan } from '../../lib/core/formation-plan.js';
 
 /** Memory a formation process is sized for (Scalingo's M). */
 export const PROCESS_MEMORY = SIZE_M_BYTES;

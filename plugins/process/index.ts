@@ -1,15 +1,15 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { AgentClient } from '../../lib/agent/client.js';
-import { releaseDir } from '../../lib/agent/paths.js';
-import type { OneOffRequest, ProcessSpec } from '../../lib/agent/protocol.js';
-import type { Artifact, DeploymentContext, HookRunResult } from '../../lib/context.js';
-import { buildEnv } from '../../lib/env.js';
-import { SlipwayError } from '../../lib/errors.js';
-import { STAGE } from '../../lib/hooks.js';
-import type { Plugin, PluginHost } from '../../lib/plugins.js';
-import { containerEnv } from '../../lib/runtime-env.js';
-import { formatBytes, formatDuration } from '../../lib/units.js';
+import { AgentClient } from '../../lib/control/client.js';
+import { releaseDir } from '../../lib/control/paths.js';
+import type { OneOffRequest, ProcessSpec } from '../../lib/control/protocol.js';
+import { containerEnv } from '../../lib/core/container-env.js';
+import type { Artifact, DeploymentContext, HookRunResult } from '../../lib/core/context.js';
+import { buildEnv } from '../../lib/core/env.js';
+import { SlipwayError } from '../../lib/core/errors.js';
+import { STAGE } from '../../lib/core/hooks.js';
+import type { Plugin, PluginHost } from '../../lib/core/plugins.js';
+import { formatBytes, formatDuration } from '../../lib/core/units.js';
 import { formationSpecs } from './formation.js';
 import { snapshot } from './snapshot.js';
 
@@ -62,7 +62,7 @@ async function build(ctx: DeploymentContext): Promise<Artifact> {
 async function runBuild(ctx: DeploymentContext, cwd: string, command: string): Promise<void> {
   ctx.log('build', `$ ${command}`, 'system');
   // Loaded here: most deployments of this runtime have no build command.
-  const { ManagedProcess } = await import('../../lib/agent/managed-process.js');
+  const { ManagedProcess } = await import('../../lib/core/managed-process.js');
   const proc = new ManagedProcess({
     argv: ['/bin/sh', '-c', command],
     cwd,

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import type { DeploymentContext } from '../../lib/context.js';
+import type { DeploymentContext } from '../../lib/core/context.js';
 import { defineNotifier, type NotifyRun } from '../../lib/notifier/define-notifier.js';
 import { deployUser } from '../../lib/notifier/deploy-user.js';
 import { excerpt } from '../../lib/notifier/excerpt.js';

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { SlipwayError } from '../../lib/errors.js';
+import { SlipwayError } from '../../lib/core/errors.js';
 import { defineNotifier, type NotifyRun } from '../../lib/notifier/define-notifier.js';
 import type { NotifyResponse, Verdict } from '../../lib/notifier/http.js';
 import { httpReason } from '../../lib/notifier/http.js';

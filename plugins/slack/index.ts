@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { formatDuration } from '../../lib/core/units.js';
 import { defineNotifier, type NotifyRun } from '../../lib/notifier/define-notifier.js';
 import { deployUser } from '../../lib/notifier/deploy-user.js';
 import { excerpt } from '../../lib/notifier/excerpt.js';
@@ -6,7 +7,6 @@ import { httpUrl, notifierSchema } from '../../lib/notifier/options.js';
 import { outcomeOf } from '../../lib/notifier/outcome.js';
 import { urlSecrets } from '../../lib/notifier/secrets.js';
 import { rebase } from '../../lib/notifier/vendor-url.js';
-import { formatDuration } from '../../lib/units.js';
 
 export const PLUGIN_NAME = 'slack';
 

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { z } from 'zod';
-import type { DeploymentRecord } from '../../lib/context.js';
+import type { DeploymentRecord } from '../../lib/core/context.js';
 import { defineNotifier, type NotifyRun } from '../../lib/notifier/define-notifier.js';
 import { httpUrl, notifierSchema, secretString } from '../../lib/notifier/options.js';
 import { outcomeOf } from '../../lib/notifier/outcome.js';

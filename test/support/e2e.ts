@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../../lib/agent/ports.js';
+import { freePort } from '../../lib/core/ports.js';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'bin', 'slipway');

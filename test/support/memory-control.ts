@@ -8,9 +8,9 @@ import type {
   OpenedDeployment,
   OpenRequest,
   Upstream,
-} from '../../lib/context.js';
-import { SlipwayError } from '../../lib/errors.js';
-import { assertTransition, type DeploymentStatus } from '../../lib/status.js';
+} from '../../lib/core/context.js';
+import { SlipwayError } from '../../lib/core/errors.js';
+import { assertTransition, type DeploymentStatus } from '../../lib/core/status.js';
 
 /** An in-memory control plane for unit tests of the Deployer and plugins. */
 export class MemoryControl implements ControlPlane {

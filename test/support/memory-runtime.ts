@@ -1,7 +1,7 @@
-import type { DeploymentContext, HookRunResult } from '../../lib/context.js';
-import { SlipwayError } from '../../lib/errors.js';
-import { STAGE } from '../../lib/hooks.js';
-import type { Plugin, PluginHost } from '../../lib/plugins.js';
+import type { DeploymentContext, HookRunResult } from '../../lib/core/context.js';
+import { SlipwayError } from '../../lib/core/errors.js';
+import { STAGE } from '../../lib/core/hooks.js';
+import type { Plugin, PluginHost } from '../../lib/core/plugins.js';
 
 export interface MemoryRuntimeOptions {
   failBuild?: boolean;

@@ -1,11 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { loadConfig } from '../../../lib/config.js';
-import { Deployer } from '../../../lib/deployer.js';
-import { SlipwayError } from '../../../lib/errors.js';
-import { loadPlugins } from '../../../lib/plugins.js';
-import type { Procfile } from '../../../lib/types.js';
+import { loadConfig } from '../../../lib/config/load-config.js';
+import { Deployer } from '../../../lib/core/deployer.js';
+import { SlipwayError } from '../../../lib/core/errors.js';
+import { loadPlugins } from '../../../lib/core/plugins.js';
+import type { Procfile } from '../../../lib/core/types.js';
 import { MemoryControl } from '../../../test/support/memory-control.js';
 import { type MemoryRuntimeOptions, memoryRuntime } from '../../../test/support/memory-runtime.js';
 

@@ -1,0 +1,37 @@
+import type { DeploymentRecord } from '../../lib/core/context.js';
+import { agent } from '../app.js';
+import { appOption } from '../args.js';
+import { defineCommand } from '../command.js';
+import { table } from '../table.js';
+
+export const { run } = defineCommand({ ...appOption, limit: { type: 'string' } }, async ({ values }, io) => {
+  const client = await agent();
+  const query = new URLSearchParams({ limit: String(values.limit ?? 50) });
+  if (values.app) query.set('app', String(values.app));
+  const list = await client.call<DeploymentRecord[]>('GET', `/deployments?${query}`);
+  if (io.json) {
+    io.data(list);
+    return 0;
+  }
+  if (list.length === 0) {
+    io.out('no deployments yet');
+    return 0;
+  }
+  io.out(
+    table(
+      ['ID', 'APP', 'RELEASE', 'VERSION', 'KIND', 'STATUS', 'HOOK', 'STARTED', 'DURATION'],
+      list.map((d) => [
+        d.id.slice(0, 8),
+        d.app,
+        `v${d.release}`,
+        d.version.slice(0, 12),
+        d.kind,
+        d.status,
+        d.hookExitCode === null ? '' : String(d.hookExitCode),
+        d.startedAt,
+        d.durationMs === null ? '' : `${(d.durationMs / 1000).toFixed(1)}s`,
+      ]),
+    ),
+  );
+  return 0;
+});
