@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { AgentClient } from '../../lib/control/client.js';
+import { agentControl } from '../../lib/control/agent-control.js';
 import type { DeploymentContext } from '../../lib/core/context.js';
 import { hookFailure } from '../process/index.js';
 import { runInContainer } from './run-one-off.js';
@@ -15,8 +15,8 @@ export const FIRST_DEPLOY_TAP_TIMEOUT_MS = 61 * 60_000;
  */
 export async function runFirstDeploy(ctx: DeploymentContext, docker: Docker, pluginName: string): Promise<void> {
   const command = ctx.config.scripts['first-deploy'];
-  if (!command || !(ctx.control instanceof AgentClient)) return;
-  const agent = ctx.control;
+  const agent = agentControl(ctx);
+  if (!command || !agent) return;
   const state = await agent.firstDeployState(ctx.app);
   // An app that was live before the script was added never had a first deployment to run it after.
   if (state.succeededAt || (!ctx.firstDeploy && state.attempts === 0)) return;
