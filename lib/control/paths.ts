@@ -44,3 +44,8 @@ export function scratchRoot(paths: AgentPaths, app: string): string {
 export function scratchDir(paths: AgentPaths, app: string, name: string): string {
   return join(scratchRoot(paths, app), name);
 }
+
+/** Where an app's live processes append their output (they outlive the agent: see lib/agent/output-tail.ts). */
+export function outputDir(paths: AgentPaths, app: string): string {
+  return join(paths.apps, app, 'output');
+}
