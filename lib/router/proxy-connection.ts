@@ -249,6 +249,8 @@ export class ProxyConnection implements UpstreamOwner {
         this.up!.socket.end();
         return;
       case CONNECTING:
+        // The body may be complete in the bytes held until the upstream is ready: sendRequest decides.
+        return;
       case ACTIVE:
         // A request cut short cannot be completed. Complete ones (this one and any pipelined after it) still get
         // their responses; the connection closes once nothing is left to answer.
@@ -415,6 +417,11 @@ export class ProxyConnection implements UpstreamOwner {
       s.uncork();
     }
     if (this.phase !== ACTIVE) return;
+    // The client ended while the upstream was connecting, before the body was complete: it never will be.
+    if (!this.reqDone && this.clientEnded) {
+      this.socket.destroy();
+      return;
+    }
     if (this.reqDone && this.buffered !== null) this.pause(HOLD);
     else this.unpause(HOLD);
   }
