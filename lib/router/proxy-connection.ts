@@ -44,6 +44,7 @@ export interface ProxyContext {
   readonly maxHeadBytes: number;
   readonly headersTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
+  readonly bodyTimeoutMs: number;
   readonly connectTimeoutMs: number;
   readonly upstreamTimeoutMs: number;
   readonly lingerMs: number;
@@ -109,7 +110,14 @@ export class ProxyConnection implements UpstreamOwner {
   private clientEnded = false;
   /** Last client activity (coarse clock). */
   private lastActive: number;
-  private headStartedAt = 0;
+  /**
+   * When the current request head started (its first byte, or the start of the
+   * connection for the first request, or the end of the previous exchange
+   * when bytes were waiting); -1 while no head is due. Empty lines before a
+   * request do not restart it, so a client trickling CRLFs is no way around
+   * headersTimeoutMs.
+   */
+  private headSince: number;
   private closedAt = 0;
 
   // The current exchange.
@@ -157,6 +165,7 @@ export class ProxyConnection implements UpstreamOwner {
   ) {
     this.clientIp = clientAddress(socket);
     this.lastActive = ctx.now;
+    this.headSince = ctx.now;
     site.connections.add(this);
     socket.on('data', this.onData);
     socket.on('end', this.onEnd);
@@ -187,8 +196,12 @@ export class ProxyConnection implements UpstreamOwner {
     const ctx = this.ctx;
     switch (this.phase) {
       case IDLE:
-        if (this.buffered !== null) {
-          if (now - this.headStartedAt > ctx.headersTimeoutMs) this.reject(408, 'request timeout\n');
+        if (this.headSince >= 0) {
+          if (now - this.headSince > ctx.headersTimeoutMs) {
+            // A partial head gets 408; a connection that sent nothing (or only empty lines) just closes.
+            if (this.buffered !== null) this.reject(408, 'request timeout\n');
+            else this.socket.destroy();
+          }
         } else if (now - this.lastActive > ctx.keepAliveTimeoutMs) {
           this.socket.destroy();
         }
@@ -199,7 +212,12 @@ export class ProxyConnection implements UpstreamOwner {
         }
         break;
       case ACTIVE:
-        if (now - this.lastProgress > ctx.upstreamTimeoutMs) this.upstreamFailed('timeout', 504, false);
+        // The request body must keep coming, unless the upstream is the one not taking it.
+        if (!this.reqDone && (this.paused & UPSTREAM_FULL) === 0 && now - this.lastActive > ctx.bodyTimeoutMs) {
+          this.bodyTimedOut();
+        } else if (now - this.lastProgress > ctx.upstreamTimeoutMs) {
+          this.upstreamFailed('timeout', 504, false);
+        }
         break;
       case CLOSED:
         // Give a slow reader time to take the last response before forcing the close.
@@ -220,9 +238,9 @@ export class ProxyConnection implements UpstreamOwner {
         else this.hold(chunk);
         return;
       case IDLE:
+        if (this.headSince < 0) this.headSince = this.ctx.now;
         if (this.buffered === null) {
           this.buffered = chunk;
-          this.headStartedAt = this.ctx.now;
         } else {
           this.buffered = Buffer.concat([this.buffered, chunk]);
         }
@@ -334,7 +352,7 @@ export class ProxyConnection implements UpstreamOwner {
         return;
       }
       this.buffered = head.end < buf.length ? buf.subarray(head.end) : null;
-      this.headStartedAt = this.ctx.now;
+      this.headSince = -1;
       this.begin(head);
     }
     if (this.phase === IDLE && this.clientEnded) this.closeClient();
@@ -403,6 +421,8 @@ export class ProxyConnection implements UpstreamOwner {
     const s = up.socket;
     this.phase = ACTIVE;
     this.lastProgress = this.ctx.now;
+    // The body timeout counts from here: the client may have been held while the upstream connection opened.
+    this.lastActive = this.ctx.now;
     const replay = this.resend ? this.replay : null;
     this.replay = up.reused && this.idempotent ? (replay ?? []) : null;
     this.resend = false;
@@ -470,7 +490,10 @@ export class ProxyConnection implements UpstreamOwner {
   }
 
   onUpstreamDrain(up: UpstreamSocket): void {
-    if (up === this.up) this.unpause(UPSTREAM_FULL);
+    if (up !== this.up) return;
+    // The client was not read while the upstream was full: that time does not count against its body.
+    if ((this.paused & UPSTREAM_FULL) !== 0) this.lastActive = this.ctx.now;
+    this.unpause(UPSTREAM_FULL);
   }
 
   // ---- responses ----
@@ -530,6 +553,8 @@ export class ProxyConnection implements UpstreamOwner {
       }
       // Interim response (100 Continue, 103 Early Hints): relay as is; HTTP/1.0 clients do not expect them.
       if (this.clientMinor === 1) this.socket.write(buf.subarray(0, end));
+      // A client that waited for 100 Continue starts its body now.
+      this.lastActive = this.ctx.now;
       if (end === buf.length) return null;
       buf = buf.subarray(end);
     }
@@ -693,6 +718,13 @@ export class ProxyConnection implements UpstreamOwner {
     this.failExchange(status, status === 504 ? 'gateway timeout\n' : 'bad gateway\n');
   }
 
+  /** The client stopped sending the request body for bodyTimeoutMs. */
+  private bodyTimedOut(): void {
+    this.ctx.log(this.site.app, 'request body timeout: the client stopped sending');
+    if (this.resSent) this.socket.destroy();
+    else this.failExchange(408, 'request timeout\n');
+  }
+
   /** Ends the exchange with a response of our own (no final response was relayed yet). */
   private failExchange(status: number, body: string): void {
     this.finishExchange(false, () => this.respond(status, body, this.closeAfter || !this.reqDone));
@@ -730,7 +762,7 @@ export class ProxyConnection implements UpstreamOwner {
     this.reqDone = true;
     this.lastActive = this.ctx.now;
     if (this.buffered !== null) {
-      this.headStartedAt = this.ctx.now;
+      this.headSince = this.ctx.now;
       this.parseNext();
     } else if (this.clientEnded) {
       this.closeClient();

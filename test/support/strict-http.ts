@@ -87,6 +87,11 @@ export class StrictServer {
     return this;
   }
 
+  /** Every request parsed so far, on all connections. */
+  allRequests(): ParsedRequest[] {
+    return [...this.byPort.values()].flatMap((p) => p.requests);
+  }
+
   /** What was parsed on the connection that came from `clientPort`. */
   parsed(clientPort: number): StrictParse {
     return this.byPort.get(clientPort) ?? { requests: [], error: null };
