@@ -81,6 +81,31 @@ test('a slowloris head is cut off with 408 after headersTimeoutMs while other cl
   assert.is(await get(port, '/after', agent), 200);
 });
 
+test('a head that trickles in byte by byte within headersTimeoutMs is forwarded exactly', async () => {
+  const { port, upstream } = await setUp({});
+  const pad = 'p'.repeat(5000);
+  const stream = `\r\nPOST /trickled HTTP/1.1\r\nHost: h\r\nX-Pad: ${pad}\r\nContent-Length: 3\r\n\r\nabcGET /next HTTP/1.1\r\nHost: h\r\n\r\n`;
+  const client = new RawClient(port);
+  client.socket.setNoDelay(true);
+  for (const byte of stream) {
+    client.write(byte);
+    await new Promise((r) => setImmediate(r));
+  }
+  await client.until((t) => t.split('HTTP/1.1 200 OK').length === 3, 'both responses');
+  const [trickled, next] = upstream.allRequests();
+  assert.is(trickled.url, '/trickled');
+  assert.equal(
+    trickled.headers.filter(([name]) => !name.startsWith('x-forwarded-')),
+    [
+      ['host', 'h'],
+      ['x-pad', pad],
+      ['content-length', '3'],
+    ],
+  );
+  assert.is(trickled.body, 'abc');
+  assert.is(next.url, '/next');
+});
+
 test('empty lines or silence do not keep a connection past headersTimeoutMs', async () => {
   // The idle timeout is far away: only the header timeout can close these.
   const { port } = await setUp({ headersTimeoutMs: 300, keepAliveTimeoutMs: 60_000 });

@@ -118,6 +118,8 @@ export class ProxyConnection implements UpstreamOwner {
    * headersTimeoutMs.
    */
   private headSince: number;
+  /** Storage a partial head grows in (see appendHead); dropped once the head is complete. */
+  private headStore: Buffer | null = null;
   private closedAt = 0;
 
   // The current exchange.
@@ -239,11 +241,8 @@ export class ProxyConnection implements UpstreamOwner {
         return;
       case IDLE:
         if (this.headSince < 0) this.headSince = this.ctx.now;
-        if (this.buffered === null) {
-          this.buffered = chunk;
-        } else {
-          this.buffered = Buffer.concat([this.buffered, chunk]);
-        }
+        if (this.buffered === null) this.buffered = chunk;
+        else this.appendHead(chunk);
         this.parseNext();
         return;
       case CONNECTING:
@@ -286,6 +285,7 @@ export class ProxyConnection implements UpstreamOwner {
     this.phase = CLOSED;
     this.site.connections.delete(this);
     this.buffered = null;
+    this.headStore = null;
     this.replay = null;
     const up = this.up;
     this.up = null;
@@ -311,6 +311,25 @@ export class ProxyConnection implements UpstreamOwner {
     if ((this.paused & reason) === 0) return;
     this.paused &= ~reason;
     if (this.paused === 0 && this.phase !== CLOSED) this.socket.resume();
+  }
+
+  /**
+   * Appends to a partial request head. The head grows in storage of its own,
+   * doubled when full, so a head arriving a byte at a time costs linear
+   * copying, not a copy of everything so far per byte.
+   */
+  private appendHead(chunk: Buffer): void {
+    const buf = this.buffered!;
+    const length = buf.length + chunk.length;
+    let store = this.headStore;
+    // Appending in place only while `buffered` is exactly the start of the store.
+    if (store === null || buf.buffer !== store.buffer || buf.byteOffset !== store.byteOffset || length > store.length) {
+      store = Buffer.allocUnsafe(Math.max(4096, length * 2));
+      buf.copy(store, 0);
+      this.headStore = store;
+    }
+    chunk.copy(store, buf.length);
+    this.buffered = store.subarray(0, length);
   }
 
   /** Keeps client bytes that cannot be consumed yet and stops reading more. */
@@ -353,6 +372,8 @@ export class ProxyConnection implements UpstreamOwner {
       }
       this.buffered = head.end < buf.length ? buf.subarray(head.end) : null;
       this.headSince = -1;
+      // What follows the head may still point into the store: it is never appended to in place again.
+      this.headStore = null;
       this.begin(head);
     }
     if (this.phase === IDLE && this.clientEnded) this.closeClient();
@@ -793,6 +814,7 @@ export class ProxyConnection implements UpstreamOwner {
     this.phase = CLOSED;
     this.closedAt = this.ctx.now;
     this.buffered = null;
+    this.headStore = null;
     this.socket.end();
     if (this.paused !== 0) {
       this.paused = 0;
