@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { RingBuffer } from '../core/line-splitter.js';
 import { type ExitInfo, processStartTime, sameProcessAlive, stopProcessGroup } from '../core/managed-process.js';
@@ -58,7 +58,7 @@ export class AppProcess {
     });
   }
 
-  #follow(files: OutputFiles, onLine: OnLine, fromEnd: boolean): void {
+  #follow(files: OutputFiles, onLine: OnLine, offsets?: { stdout: number; stderr: number }): void {
     for (const stream of ['stdout', 'stderr'] as const) {
       try {
         this.#tails.push(
@@ -68,7 +68,7 @@ export class AppProcess {
               this.lastLines.push(line);
               onLine(stream, line);
             },
-            { fromEnd },
+            { offset: offsets?.[stream] },
           ),
         );
       } catch {
@@ -90,6 +90,8 @@ export class AppProcess {
       mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
       fds.push(openSync(file, 'a', 0o600));
     }
+    // What a restarted process with the same files wrote before was read already; what it writes from now on is new.
+    const offsets = { stdout: fstatSync(fds[0]!).size, stderr: fstatSync(fds[1]!).size };
     const [file, ...args] = options.argv;
     let child: ReturnType<typeof spawn>;
     try {
@@ -105,8 +107,7 @@ export class AppProcess {
     }
     const pid = child.pid ?? -1;
     const proc = new AppProcess(pid, pid > 0 ? (processStartTime(pid) ?? 0) : 0, Date.now(), false);
-    // What a restarted process with the same files wrote before was read already.
-    proc.#follow(options.files, options.onLine, true);
+    proc.#follow(options.files, options.onLine, offsets);
     child.on('error', () => proc.#settle({ code: 127, signal: null }));
     child.on('exit', (code, signal) => proc.#settle({ code, signal }));
     child.unref();
@@ -123,7 +124,8 @@ export class AppProcess {
   }): AppProcess | null {
     if (!sameProcessAlive(options.pid, options.startTime)) return null;
     const proc = new AppProcess(options.pid, options.startTime, options.startedAt, true);
-    proc.#follow(options.files, options.onLine, true);
+    // What it wrote before was read by the agent that started it.
+    proc.#follow(options.files, options.onLine);
     adoptedProcesses.add(proc);
     poller ??= setInterval(pollAdopted, ADOPTED_POLL_MS);
     poller.unref();

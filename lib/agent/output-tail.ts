@@ -21,16 +21,18 @@ export class OutputTail {
   #buffer = Buffer.allocUnsafe(CHUNK);
   #closed = false;
 
-  /** `fromEnd`: lines already in the file were read by an earlier agent. */
+  /**
+   * Reads from `offset` (what came before was read already: by an earlier
+   * agent, or before a restart of the process); by default from the end.
+   */
   constructor(
     readonly file: string,
     onLine: (line: string) => void,
-    options: { fromEnd?: boolean } = {},
+    options: { offset?: number } = {},
   ) {
     this.#fd = openSync(file, 'r+');
     this.#split = lineSplitter(onLine);
-    // What an earlier agent already read is skipped.
-    this.#offset = options.fromEnd ? fstatSync(this.#fd).size : 0;
+    this.#offset = options.offset ?? fstatSync(this.#fd).size;
     try {
       this.#watcher = watch(file, { persistent: false }, () => this.read());
       this.#watcher.on('error', () => undefined);
