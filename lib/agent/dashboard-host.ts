@@ -1,0 +1,79 @@
+/**
+ * `slipway dashboard`: the agent serves the dashboard (lib/dashboard) on
+ * 127.0.0.1. Its code is loaded the first time it is asked for, so an agent
+ * nobody opens a dashboard on carries none of it.
+ */
+
+import { SlipwayError } from '../core/errors.js';
+import type { Dashboard } from '../dashboard/dashboard-server.js';
+import type { AppSummary, DashboardSource } from '../dashboard/source.js';
+import type { Agent } from './agent.js';
+
+let current: { port: number; dashboard: Promise<Dashboard> } | undefined;
+
+function source(agent: Agent): DashboardSource {
+  const summary = (app: ReturnType<Agent['apps']>[number]): AppSummary => {
+    const live = app.live ? agent.store.getLive(app.name) : undefined;
+    const started = app.processes.map((p) => p.startedAt);
+    return {
+      name: app.name,
+      port: app.port,
+      host: app.host,
+      live: app.live
+        ? {
+            ...app.live,
+            since: started.length > 0 ? Math.min(...started) : Date.parse(live?.updatedAt ?? '') || Date.now(),
+          }
+        : null,
+      upstreams: app.upstreams.map((u) => `${u.host}:${u.port}`),
+      processes: app.processes,
+    };
+  };
+  return {
+    home: agent.paths.home,
+    apps: () => agent.apps().map(summary),
+    app: (name) => {
+      const app = agent.apps().find((a) => a.name === name);
+      return app && summary(app);
+    },
+    deployments: (app, limit) => agent.store.listDeployments({ app, limit }),
+    deployment: (id) => agent.store.getDeployment(id),
+    logsAfter: (id, seq) => agent.store.logsAfter(id, seq),
+    phaseMarks: (id) => agent.store.phaseMarks(id),
+    releases: (app) => agent.store.listReleases(app),
+    traffic: (app) => agent.router.stats(app),
+    restart: (app) => agent.restart(app),
+    log: (message) => agent.log(message),
+  };
+}
+
+/**
+ * Starts the dashboard, or answers the running one's URL (the caller owns
+ * the control socket: it may have the token). Another port moves it there,
+ * with a new token.
+ */
+export async function openDashboard(agent: Agent, request: { port: number }): Promise<{ url: string; port: number }> {
+  const { port } = request;
+  if (current && (port === 0 || port === current.port)) {
+    const running = await current.dashboard.catch(() => undefined);
+    if (running) return { url: running.url, port: running.port };
+  }
+  const previous = current;
+  current = undefined;
+  if (previous) await (await previous.dashboard.catch(() => undefined))?.close();
+  const { startDashboard } = await import('../dashboard/dashboard-server.js');
+  const dashboard = startDashboard(source(agent), { port: port });
+  current = { port: port, dashboard };
+  try {
+    const started = await dashboard;
+    current.port = started.port;
+    agent.log(`dashboard listening on 127.0.0.1:${started.port}`);
+    return { url: started.url, port: started.port };
+  } catch (error) {
+    current = undefined;
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new SlipwayError('PORT_IN_USE', `port ${port} on 127.0.0.1 is already in use; pick another with --port`);
+    }
+    throw error;
+  }
+}
