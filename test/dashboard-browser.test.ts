@@ -89,8 +89,15 @@ browserTest('a rollback started from the page (after its confirmation) changes t
   // Cancelling sends nothing.
   await dialog.getByRole('button', { name: 'Cancel' }).click();
   assert.not.ok(await page.locator('#action').isVisible());
-  await page.getByRole('button', { name: 'Roll back to v1' }).click();
-  await dialog.getByRole('button', { name: 'Confirm' }).click();
+  // With the keyboard: Escape sends nothing either; Enter on Confirm does.
+  await page.getByRole('button', { name: 'Roll back to v1' }).focus();
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Escape');
+  assert.not.ok(await dialog.isVisible());
+  assert.not.ok(await page.locator('#action').isVisible());
+  await page.keyboard.press('Enter');
+  await dialog.getByRole('button', { name: 'Confirm' }).focus();
+  await page.keyboard.press('Enter');
   await page.locator('#action-status').getByText(/done/).waitFor({ timeout: 60_000 });
   assert.match(await text(page.getByRole('log', { name: 'Action output' })), /release 4 is live/);
   assert.is((await get(app.port)).body, 'v1');

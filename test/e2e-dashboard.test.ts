@@ -35,7 +35,12 @@ function call(
       { host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers: options.headers, agent: false },
       (res) => {
         let body = '';
-        const done = () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+        // An event stream that never shows what the test waits for ends the test, not the run.
+        const timer = setTimeout(() => res.destroy(), 30_000);
+        const done = () => {
+          clearTimeout(timer);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+        };
         res.setEncoding('utf8');
         res.on('data', (d: string) => {
           body += d;
@@ -45,6 +50,7 @@ function call(
           }
         });
         res.on('end', done);
+        res.on('close', done);
       },
     );
     req.on('error', reject);

@@ -19,10 +19,10 @@ async function openInBrowser(url: string): Promise<boolean> {
 export const { run } = defineCommand(
   { port: { type: 'string', short: 'p' }, open: { type: 'boolean' } },
   async ({ values }, io) => {
+    // Without --port the system picks a free one.
     const port = values.port === undefined ? 0 : Number(values.port);
-    if (!Number.isInteger(port) || port < 1 || port > 65535) {
-      if (values.port !== undefined)
-        throw new SlipwayError('USAGE', `dashboard: --port must be 1-65535, got "${values.port}"`);
+    if (values.port !== undefined && !(Number.isInteger(port) && port >= 1 && port <= 65535)) {
+      throw new SlipwayError('USAGE', `dashboard: --port must be a number from 1 to 65535, got "${values.port}"`);
     }
     const client = await agent();
     const { url } = await client.call<{ url: string; port: number }>('POST', '/dashboard', { port });

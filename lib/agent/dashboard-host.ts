@@ -38,7 +38,8 @@ function source(agent: Agent): DashboardSource {
     },
     deployments: (app, limit) => agent.store.listDeployments({ app, limit }),
     deployment: (id) => agent.store.getDeployment(id),
-    logsAfter: (id, seq) => agent.store.logsAfter(id, seq),
+    // As many as the store keeps: a page shows a deployment's whole output.
+    logsAfter: (id, seq) => agent.store.logsAfter(id, seq, 10_000),
     phaseMarks: (id) => agent.store.phaseMarks(id),
     releases: (app) => agent.store.listReleases(app),
     traffic: (app) => agent.router.stats(app),
