@@ -22,6 +22,8 @@ const text = async (l: Locator) => (await l.textContent()) ?? '';
 const procfile = (hook: string) => `web: node server.js\npostdeploy: ${hook}\n`;
 
 let app: { dir: string; port: number };
+/** Script errors and refused loads (CSP) on any page: there must be none. */
+const pageErrors: string[] = [];
 let url: string;
 
 browserTest('the history shows a success and a hook-error', async () => {
@@ -34,6 +36,12 @@ browserTest('the history shows a success and a hook-error', async () => {
   assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{32}$/);
 
   browser = await openBrowser();
+  browser.context.on('page', (p) => {
+    p.on('pageerror', (error) => pageErrors.push(error.message));
+    p.on('console', (m) => {
+      if (m.type() === 'error') pageErrors.push(m.text());
+    });
+  });
   const page = await browser.context.newPage();
   await page.goto(url);
   // The token went into the cookie; the address bar no longer shows it.
@@ -107,6 +115,23 @@ browserTest('a rollback started from the page (after its confirmation) changes t
   await page.screenshot({ path: join(root, 'docs', 'dashboard.png'), fullPage: true });
   assert.ok(existsSync(join(root, 'docs', 'dashboard.png')));
   await page.close();
+});
+
+browserTest('the traffic page shows the requests the router counted, by the release that served them', async () => {
+  const page = await browser!.context.newPage();
+  await page.goto(new URL('/traffic', url).href);
+  for (let i = 0; i < 3; i++) assert.is((await get(app.port)).body, 'v1');
+  const section = page.getByRole('region', { name: 'shop' });
+  const served = section.getByRole('table', { name: 'Served by release' });
+  await served.getByRole('row', { name: /v4 \d+/ }).waitFor({ timeout: 30_000 });
+  assert.match(await text(section.getByRole('table', { name: /Responses since/ })), /200\s*\d+/);
+  assert.is(await text(section.locator('.live-release')), 'v4');
+  assert.ok((await section.locator('svg rect').count()) > 0);
+  await page.close();
+});
+
+browserTest('no page had a script error or a refused load', () => {
+  assert.equal(pageErrors, []);
 });
 
 browserTest('a browser without the token gets 401 and no app data', async () => {

@@ -65,7 +65,7 @@ let cookie: string;
 const json = { 'content-type': 'application/json' };
 
 test('slipway dashboard prints the URL with its token; asked again, the same one; the agent log never holds it', async () => {
-  const app = await e2e.app('web: node server.js\npostdeploy: echo migrated\n', { app: 'plain' });
+  const app = await e2e.app("web: node server.js\npostdeploy: echo '<b>migrated</b>'\n", { app: 'plain' });
   appPort = app.port;
   assert.is((await e2e.deploy(app.dir, ['--revision', 'v1'])).code, 0);
   const first = await e2e.run(['dashboard']);
@@ -114,6 +114,14 @@ test('the token in the query string becomes an HttpOnly SameSite=Strict cookie, 
   assert.match(page.body, /<h1>plain<\/h1>/);
   assert.match(page.body, /success/);
   assert.match(String(page.headers['content-security-policy']), /default-src 'none'/);
+});
+
+test("a deployment's output is shown as text, never as markup", async () => {
+  const [d] = await e2e.json<any[]>(['deployments', '--app', 'plain']);
+  const page = await call(port, `/deployments/${d.id}`, { headers: { cookie } });
+  assert.is(page.status, 200);
+  assert.match(page.body, /&lt;b&gt;migrated&lt;\/b&gt;/);
+  assert.not.match(page.body, /<b>migrated/);
 });
 
 test('actions need the token, a confirmation, a JSON body and the dashboard origin', async () => {
