@@ -65,6 +65,14 @@ module.exports = {
       to: { path: '^lib/', pathNot: '^lib/(dashboard|core|control|router)/' },
     },
     {
+      name: 'dashboard-on-demand',
+      severity: 'error',
+      comment:
+        'The agent loads the dashboard the first time it is asked for (a dynamic import), so an agent without one carries none of its code.',
+      from: { path: '^lib/agent/' },
+      to: { path: '^lib/dashboard/', dependencyTypesNot: ['type-only', 'dynamic-import'] },
+    },
+    {
       name: 'not-to-unresolvable',
       severity: 'error',
       comment: 'Every import resolves to a file or an installed package.',

@@ -7,6 +7,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { freePort } from '../lib/core/ports.js';
 import { E2E, get } from './support/e2e.js';
 
 const e2e = new E2E();
@@ -179,6 +180,30 @@ test("traffic: the router's counters by status and by release, as the dashboard 
   assert.equal(last.byStatus, { 200: 6 });
   assert.equal(last.byRelease, { v1: 6 });
   assert.is(last.live, 1);
+});
+
+test('a bad --port is a usage error; a taken one says so; another port moves the dashboard with a new token', async () => {
+  const bad = await e2e.run(['dashboard', '--port', 'eighty']);
+  assert.is(bad.code, 2);
+  assert.match(bad.stderr, /--port must be a number from 1 to 65535, got "eighty"/);
+  const taken = await e2e.run(['dashboard', '--port', String(appPort)]);
+  assert.is(taken.code, 2);
+  assert.match(taken.stderr, new RegExp(`port ${appPort} on 127.0.0.1 is already in use`));
+  assert.match(taken.stderr, /Pass another --port/);
+  // The running dashboard was not touched by the refused move.
+  assert.is((await call(port, '/', { headers: { cookie } })).status, 200);
+  const other = await freePort();
+  const moved = await e2e.json<{ url: string }>(['dashboard', '--port', String(other)]);
+  assert.match(moved.url, new RegExp(`^http://127\\.0\\.0\\.1:${other}/\\?token=`));
+  assert.not.ok(moved.url.includes(token));
+  assert.ok(
+    await call(port, '/').then(
+      () => false,
+      () => true,
+    ),
+    'nothing listens on the old port',
+  );
+  assert.is((await call(other, '/', { headers: { cookie } })).status, 403, 'the old token is void');
 });
 
 test.run();

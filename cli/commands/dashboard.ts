@@ -1,4 +1,4 @@
-import { SlipwayError } from '../../lib/core/errors.js';
+import { isSlipwayError, SlipwayError } from '../../lib/core/errors.js';
 import { agent } from '../app.js';
 import { defineCommand } from '../command.js';
 
@@ -25,7 +25,14 @@ export const { run } = defineCommand(
       throw new SlipwayError('USAGE', `dashboard: --port must be a number from 1 to 65535, got "${values.port}"`);
     }
     const client = await agent();
-    const { url } = await client.call<{ url: string; port: number }>('POST', '/dashboard', { port });
+    const { url } = await client
+      .call<{ url: string; port: number }>('POST', '/dashboard', { port })
+      .catch((error: unknown) => {
+        if (!isSlipwayError(error) || error.code !== 'PORT_IN_USE') throw error;
+        throw new SlipwayError('PORT_IN_USE', error.message, {
+          details: 'Pass another --port, or none to let the system pick a free one.',
+        });
+      });
     if (io.json) {
       io.data({ url });
       return 0;

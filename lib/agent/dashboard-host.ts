@@ -9,7 +9,8 @@ import type { Dashboard } from '../dashboard/dashboard-server.js';
 import type { AppSummary, DashboardSource } from '../dashboard/source.js';
 import type { Agent } from './agent.js';
 
-let current: { port: number; dashboard: Promise<Dashboard> } | undefined;
+let current: Dashboard | undefined;
+let queue: Promise<unknown> = Promise.resolve();
 
 function source(agent: Agent): DashboardSource {
   const summary = (app: ReturnType<Agent['apps']>[number]): AppSummary => {
@@ -51,30 +52,30 @@ function source(agent: Agent): DashboardSource {
 /**
  * Starts the dashboard, or answers the running one's URL (the caller owns
  * the control socket: it may have the token). Another port moves it there,
- * with a new token.
+ * with a new token, once the new one listens: a refused move leaves the
+ * running one as it was. Calls are taken one at a time.
  */
-export async function openDashboard(agent: Agent, request: { port: number }): Promise<{ url: string; port: number }> {
-  const { port } = request;
-  if (current && (port === 0 || port === current.port)) {
-    const running = await current.dashboard.catch(() => undefined);
-    if (running) return { url: running.url, port: running.port };
-  }
-  const previous = current;
-  current = undefined;
-  if (previous) await (await previous.dashboard.catch(() => undefined))?.close();
+export function openDashboard(agent: Agent, request: { port: number }): Promise<{ url: string; port: number }> {
+  const next = queue.then(() => open(agent, request.port));
+  queue = next.catch(() => undefined);
+  return next;
+}
+
+async function open(agent: Agent, port: number): Promise<{ url: string; port: number }> {
+  if (current && (port === 0 || port === current.port)) return { url: current.url, port: current.port };
   const { startDashboard } = await import('../dashboard/dashboard-server.js');
-  const dashboard = startDashboard(source(agent), { port: port });
-  current = { port: port, dashboard };
+  let started: Dashboard;
   try {
-    const started = await dashboard;
-    current.port = started.port;
-    agent.log(`dashboard listening on 127.0.0.1:${started.port}`);
-    return { url: started.url, port: started.port };
+    started = await startDashboard(source(agent), { port });
   } catch (error) {
-    current = undefined;
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new SlipwayError('PORT_IN_USE', `port ${port} on 127.0.0.1 is already in use; pick another with --port`);
     }
     throw error;
   }
+  const previous = current;
+  current = started;
+  await previous?.close();
+  agent.log(`dashboard listening on 127.0.0.1:${started.port}`);
+  return { url: started.url, port: started.port };
 }
