@@ -117,12 +117,15 @@ test('the token in the query string becomes an HttpOnly SameSite=Strict cookie, 
   assert.match(String(page.headers['content-security-policy']), /default-src 'none'/);
 });
 
-test("a deployment's output is shown as text, never as markup", async () => {
+test("a deployment's output is shown as text, never as markup, in the order it was written", async () => {
   const [d] = await e2e.json<any[]>(['deployments', '--app', 'plain']);
   const page = await call(port, `/deployments/${d.id}`, { headers: { cookie } });
   assert.is(page.status, 200);
   assert.match(page.body, /&lt;b&gt;migrated&lt;\/b&gt;/);
   assert.not.match(page.body, /<b>migrated/);
+  // In the order the lines were written: the CLI's build lines reach the store after the hook's.
+  const build = page.body.indexOf('snapshot:');
+  assert.ok(build > 0 && build < page.body.indexOf('&lt;b&gt;migrated'), 'build output before the hook output');
 });
 
 test('actions need the token, a confirmation, a JSON body and the dashboard origin', async () => {

@@ -7,6 +7,16 @@ export function logLine(l: LogLine): Html {
   return html`<span class="line ${l.stream}"><span class="ph">${l.phase}</span>${l.line}</span>\n`;
 }
 
+/**
+ * Lines are stored as they arrive: the agent stores a hook's output at once,
+ * while the deploying CLI sends its own lines (build, start) in batches. The
+ * page shows them in the order they were written.
+ */
+function inTimeOrder(lines: LogLine[]): LogLine[] {
+  // Array sort is stable: lines of the same millisecond keep their stored order.
+  return [...lines].sort((a, b) => a.ts - b.ts);
+}
+
 /** One deployment: its timeline, its output, followed live while it runs (see the page script). */
 export function deploymentPage(source: DashboardSource, id: string): string | null {
   const d = source.deployment(id);
@@ -35,7 +45,7 @@ ${d.error ? html`<dt>Error</dt><dd><code>${d.error.code}</code> ${d.error.messag
 </dl>
 <section aria-labelledby="timeline"><h2 id="timeline">Timeline</h2><ol class="timeline">${steps}</ol></section>
 <section aria-labelledby="output"><h2 id="output">Output${running ? html` <span class="badge busy" id="live">live</span>` : ''}</h2>
-<pre id="logs" class="logs" role="log" aria-label="Deployment output"${running ? html` data-follow="/deployments/${d.id}/events?after=${last}"` : ''}>${logs.map(logLine)}</pre>
+<pre id="logs" class="logs" role="log" aria-label="Deployment output"${running ? html` data-follow="/deployments/${d.id}/events?after=${last}"` : ''}>${inTimeOrder(logs).map(logLine)}</pre>
 </section>`;
   return layout(`${d.app} v${d.release}`, body, 'apps');
 }
