@@ -2,13 +2,13 @@
 // once, cookie after), refusals without it, actions that need it, a
 // confirmation and the dashboard's own origin, restart, and traffic counted
 // by the router as the dashboard reports it.
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { freePort } from '../lib/core/ports.js';
-import { E2E, get } from './support/e2e.js';
+import { E2E, get, until } from './support/e2e.js';
 
 const e2e = new E2E();
 test.after(() => e2e.cleanup());
@@ -183,6 +183,21 @@ test("traffic: the router's counters by status and by release, as the dashboard 
   assert.equal(last.byStatus, { 200: 6 });
   assert.equal(last.byRelease, { v1: 6 });
   assert.is(last.live, 1);
+});
+
+test('--open hands the URL to the desktop opener as one argument', async () => {
+  const bin = join(e2e.home, 'fake-bin');
+  const seen = join(e2e.home, 'opened');
+  mkdirSync(bin);
+  writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\nprintf '%s\\n' "$#" "$1" > ${seen}\n`, { mode: 0o755 });
+  const r = await e2e.run(['dashboard', '--open'], { env: { PATH: `${bin}:${process.env.PATH}` } });
+  assert.is(r.code, 0, r.stderr);
+  const opened = await until(() => existsSync(seen) && readFileSync(seen, 'utf8'), 10_000, 'the opener to run');
+  assert.is(opened, `1\nhttp://127.0.0.1:${port}/?token=${token}\n`);
+  // Where no opener exists, the command still succeeds and says so.
+  const none = await e2e.run(['dashboard', '--open'], { env: { PATH: join(e2e.home, 'nothing') } });
+  assert.is(none.code, 0, none.stderr);
+  assert.match(none.stderr, /could not start a browser here/);
 });
 
 test('a bad --port is a usage error; a taken one says so; another port moves the dashboard with a new token', async () => {
