@@ -140,7 +140,9 @@ test('actions need the token, a confirmation, a JSON body and the dashboard orig
   // What an HTML form of another page could send.
   const form = await rollback({ cookie, 'content-type': 'text/plain' }, { confirm: true, release: 1 });
   assert.is(form.status, 403);
-  assert.is((await rollback({ ...json, cookie }, { confirm: true, release: 9 })).status, 404);
+  const missing = await rollback({ ...json, cookie }, { confirm: true, release: 9 });
+  assert.is(missing.status, 404);
+  assert.equal(JSON.parse(missing.body).error, { code: 'RELEASE_NOT_FOUND', message: 'plain has no release 9' });
   const deployments = await e2e.json<any[]>(['deployments', '--app', 'plain']);
   assert.is(deployments.length, 1, 'no rollback ran');
 });

@@ -4,6 +4,7 @@
  * as JSON POSTs. Every request needs the token (see auth.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { ErrorCode } from '../core/errors.js';
 import { Actions } from './actions.js';
 import { appPage } from './app-page.js';
 import { appsPage } from './apps-page.js';
@@ -71,8 +72,9 @@ function notFound(res: ServerResponse, what: string): void {
   );
 }
 
-function jsonError(res: ServerResponse, status: number, message: string): void {
-  send(res, status, 'application/json', JSON.stringify({ error: { message } }));
+/** A refused action: a code from the catalogue and the one-line message the page shows. */
+function jsonError(res: ServerResponse, status: number, code: ErrorCode, message: string): void {
+  send(res, status, 'application/json', JSON.stringify({ error: { code, message } }));
 }
 
 export async function startDashboard(source: DashboardSource, options: { port: number }): Promise<Dashboard> {
@@ -143,13 +145,13 @@ export async function startDashboard(source: DashboardSource, options: { port: n
 
   const act = async (req: IncomingMessage, res: ServerResponse, app: string, what: string) => {
     const refused = checkAction(req, origins);
-    if (refused) return jsonError(res, 403, refused);
+    if (refused) return jsonError(res, 403, 'AGENT_REQUEST', refused);
     const body = await readJson(req);
-    if (body.confirm !== true) return jsonError(res, 400, 'the action was not confirmed');
+    if (body.confirm !== true) return jsonError(res, 400, 'USAGE', 'the action was not confirmed');
     const summary = source.app(app);
-    if (!summary) return jsonError(res, 404, `app "${app}" is not known to the agent`);
+    if (!summary) return jsonError(res, 404, 'APP_NOT_FOUND', `app "${app}" is not known to the agent`);
     if (what === 'restart') {
-      if (!summary.live) return jsonError(res, 409, `${app} has no live release to restart`);
+      if (!summary.live) return jsonError(res, 409, 'RELEASE_NOT_FOUND', `${app} has no live release to restart`);
       const action = actions.task(`restart ${app}`, async (line) => {
         line(`restarting the processes of ${app}…`);
         const restarted = await source.restart(app);
@@ -164,11 +166,12 @@ export async function startDashboard(source: DashboardSource, options: { port: n
       return send(res, 202, 'application/json', JSON.stringify({ action: action.id }));
     }
     const release = source.releases(app).find((r) => r.release === body.release);
-    if (!release) return jsonError(res, 404, `${app} has no release ${String(body.release)}`);
+    if (!release) return jsonError(res, 404, 'RELEASE_NOT_FOUND', `${app} has no release ${String(body.release)}`);
     if (!release.artifact.path) {
       return jsonError(
         res,
         400,
+        'USAGE',
         `release ${release.release} of ${app} is an image: roll it back from the app directory with \`slipway rollback ${release.release}\``,
       );
     }
