@@ -130,6 +130,34 @@ browserTest('the traffic page shows the requests the router counted, by the rele
   await page.close();
 });
 
+/** Run in the page (a string: the tests are type-checked without the DOM library). */
+const STRUCTURE_PROBLEMS = `(() => {
+  const found = [];
+  if (!document.documentElement.lang) found.push('no lang');
+  if (!document.querySelector('a.skip[href="#main"]')) found.push('no skip link');
+  for (const t of document.querySelectorAll('table')) if (!t.querySelector('caption')) found.push('table without caption');
+  for (const c of document.querySelectorAll('button, a')) {
+    if (!c.textContent.trim() && !c.getAttribute('aria-label')) found.push('unnamed ' + c.outerHTML);
+  }
+  for (const svg of document.querySelectorAll('svg')) {
+    if (svg.getAttribute('role') !== 'img' || !svg.getAttribute('aria-label')) found.push('unlabelled chart');
+  }
+  return found;
+})()`;
+
+browserTest(
+  'each page has a language, a skip link, captioned tables, named controls and a labelled chart',
+  async () => {
+    const page = await browser!.context.newPage();
+    for (const path of ['/', '/apps/shop', '/traffic']) {
+      await page.goto(new URL(path, url).href);
+      const problems = await page.evaluate<string[]>(STRUCTURE_PROBLEMS);
+      assert.equal(problems, [], path);
+    }
+    await page.close();
+  },
+);
+
 browserTest('no page had a script error or a refused load', () => {
   assert.equal(pageErrors, []);
 });
