@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
 import { test } from 'uvu';
 
-export const CHROMIUM = '/usr/bin/chromium';
+/** Debian's chromium; another path with SLIPWAY_TEST_CHROMIUM. */
+export const CHROMIUM = process.env.SLIPWAY_TEST_CHROMIUM || '/usr/bin/chromium';
 export const runBrowserTests = existsSync(CHROMIUM) || process.env.CI === 'true';
 export const browserTest: typeof test = runBrowserTests ? test : (test.skip as unknown as typeof test);
 
