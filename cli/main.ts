@@ -101,6 +101,11 @@ export const commands: Record<string, CommandEntry> = {
     usage: 'slipway procfile check [path] [--json]',
     load: () => import('./commands/procfile.js'),
   },
+  dashboard: {
+    summary: 'Serve the web dashboard on 127.0.0.1 and print its URL (with its token)',
+    usage: 'slipway dashboard [--port N] [--open] [--json]',
+    load: () => import('./commands/dashboard.js'),
+  },
   agent: {
     summary: 'Manage the agent: start, stop, status',
     usage: 'slipway agent start|stop|status [--json]',

@@ -6,6 +6,7 @@ import { SlipwayError, toSlipwayError } from '../core/errors.js';
 import type { Agent } from './agent.js';
 import {
   configChangesRequest,
+  dashboardRequest,
   finishRequest,
   firstDeployRequest,
   logsRequest,
@@ -16,6 +17,7 @@ import {
   statusRequest,
   switchRequest,
 } from './control-schemas.js';
+import { openDashboard } from './dashboard-host.js';
 
 type Params = Record<string, string>;
 interface RequestContext<B = unknown> {
@@ -168,6 +170,7 @@ function routes(agent: Agent, stop: () => void): [string, string, Handler][] {
       ),
     ],
     ['POST', '/deployments/:id/finish', withBody(finishRequest, ({ params, body }) => agent.finish(params.id!, body))],
+    ['POST', '/dashboard', withBody(dashboardRequest, ({ body }) => openDashboard(agent, body))],
     ['GET', '/apps', () => agent.apps()],
     ['GET', '/apps/:app/config', ({ params }) => agent.configVars(params.app!)],
     [

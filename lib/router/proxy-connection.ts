@@ -28,6 +28,7 @@ import {
   ResponseHead,
 } from './http-head.js';
 import { localResponse } from './local-response.js';
+import type { TrafficCounter } from './traffic-counter.js';
 import type { UpstreamOwner, UpstreamPool, UpstreamSocket } from './upstream-pool.js';
 
 /** An app's current upstreams, swapped as a whole by setRoute. */
@@ -58,6 +59,8 @@ export interface ProxySite {
   /** No new exchange starts; connections close after their current response. */
   closing: boolean;
   readonly connections: Set<ProxyConnection>;
+  /** Responses counted by status and upstream (Router.stats). */
+  readonly traffic: TrafficCounter;
 }
 
 // Connection phases.
@@ -588,6 +591,7 @@ export class ProxyConnection implements UpstreamOwner {
   }
 
   private startResponse(head: ResponseHead): void {
+    this.site.traffic.count(head.status, this.pool?.key ?? 'router');
     this.resHeadDone = true;
     this.resFraming = head.framing;
     this.resRemaining = head.length;
@@ -795,6 +799,7 @@ export class ProxyConnection implements UpstreamOwner {
 
   /** Writes a response of our own; closes the connection after it when `close`. */
   private respond(status: number, body: string, close: boolean): void {
+    this.site.traffic.count(status, 'router');
     this.socket.write(
       localResponse(status, body, { close, http10: this.clientMinor === 0, headRequest: this.headRequest }),
     );

@@ -1,6 +1,9 @@
 import { createServer, type Server } from 'node:net';
 import { ProxyConnection, type ProxyContext, type ProxySite, type RouteEntry } from './proxy-connection.js';
+import { TrafficCounter, type TrafficStats } from './traffic-counter.js';
 import { UpstreamPool } from './upstream-pool.js';
+
+export type { TrafficStats };
 
 export interface Upstream {
   host: string;
@@ -197,6 +200,11 @@ export class Router {
     return this.sites.get(app)?.route?.pools.map((p) => ({ host: p.host, port: p.port }));
   }
 
+  /** The app's response counters since its listener or route was first set up; undefined for an unknown app. */
+  stats(app: string): TrafficStats | undefined {
+    return this.sites.get(app)?.traffic.snapshot();
+  }
+
   inFlight(upstreams: Upstream[]): number {
     let n = 0;
     for (const pool of this.existingPools(upstreams)) n += pool.inFlight;
@@ -272,6 +280,7 @@ export class Router {
         server: null,
         dropped: 0,
         droppedReportedAt: 0,
+        traffic: new TrafficCounter(),
       };
       this.sites.set(app, site);
     }
