@@ -33,9 +33,15 @@ export function inputError(problems: InputProblem[]): SlipwayError {
   const first = problems[0]!;
   return new SlipwayError('MIGRATE_INPUT', `${lines[0]}${more}`, {
     location: { file: first.file, line: first.line, column: first.column, source: first.excerpt },
+    problems: problems.map((p) => ({
+      where: formatSource(p),
+      message: p.message,
+      source: p.excerpt,
+      column: p.column,
+    })),
     details:
       lines.length > 1
-        ? `${lines.join('\n')}\nFix the files named above; nothing was written.`
+        ? 'Fix the files named above; nothing was written.'
         : 'Fix the file named in the message; nothing was written.',
     data: { problems },
   });
