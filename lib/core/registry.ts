@@ -18,8 +18,18 @@ export interface ModeSupport {
   containerEnv?(ctx: DeploymentContext, container: string, env: Record<string, string>): Record<string, string>;
 }
 
-const plugins = new Map<string, PluginLoader>();
-const modes = new Map<Mode, ModeSupport>();
+interface RegistryState {
+  plugins: Map<string, PluginLoader>;
+  modes: Map<Mode, ModeSupport>;
+}
+
+// One registry per process, kept on the global object: the bundled CLI holds a
+// copy of this module in each of its bundles (scripts/bundle-cli.mjs), and
+// what the entry registers must be what a command's bundle reads.
+const KEY = Symbol.for('slipway.registry');
+const holder = globalThis as { [KEY]?: RegistryState };
+holder[KEY] ??= { plugins: new Map(), modes: new Map() };
+const { plugins, modes } = holder[KEY];
 
 /** Makes plugins loadable by name; a later registration of a name replaces the earlier. */
 export function registerPlugins(entries: Readonly<Record<string, PluginLoader>>): void {
