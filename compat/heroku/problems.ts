@@ -24,6 +24,15 @@ export interface NotCarried {
   /** The key as written: `addons`, `build.config`, `scripts.pr-predestroy`. */
   key: string;
   detail: string;
+  /** The key names inside its value, when that is a mapping (or a list of mappings): what was left behind. */
+  keys?: string[];
+}
+
+/** The key names of a mapping, or of every mapping in a list, in order of first appearance. */
+export function keyNames(maps: Iterable<readonly string[]>): string[] | undefined {
+  const names = new Set<string>();
+  for (const keys of maps) for (const k of keys) names.add(k);
+  return names.size > 0 ? [...names] : undefined;
 }
 
 /** Every problem found in every file, as one error naming the first by file:line:column. */

@@ -64,6 +64,9 @@ export function resolveConfig(raw: unknown, dir: string, file?: string): Resolve
       ...(config.docker?.image !== undefined ? { image: config.docker.image } : {}),
       ...(config.docker?.network !== undefined ? { network: config.docker.network } : {}),
       keepImages: config.docker?.keepImages ?? DEFAULTS.keepImages,
+      ...(config.docker?.buildArgs !== undefined
+        ? { buildArgs: config.docker.buildArgs as Record<string, string> }
+        : {}),
     },
   };
 }
