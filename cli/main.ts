@@ -60,8 +60,8 @@ export const commands: Record<string, CommandEntry> = {
     load: () => import('./commands/deployments.js'),
   },
   logs: {
-    summary: 'Show the build, start and hook output of a deployment',
-    usage: 'slipway logs [DEPLOYMENT-ID] [--app NAME] [--json]',
+    summary: "Show a deployment's output (build, start, hooks, retire), or the app's output with --tail",
+    usage: 'slipway logs [DEPLOYMENT-ID] [--app NAME] [--follow] [--tail [--num N]] [--json]',
     args: [
       {
         name: 'DEPLOYMENT-ID',
@@ -69,8 +69,26 @@ export const commands: Record<string, CommandEntry> = {
         default: 'the latest deployment of the app',
       },
     ],
-    options: [app('the app whose latest deployment is shown'), json('an array of { phase, stream, line, ts }')],
-    examples: ['slipway logs --app hello', 'slipway logs d45a6a7e'],
+    options: [
+      app('the app whose latest deployment (or, with --tail, whose output) is shown'),
+      {
+        name: '-f, --follow',
+        meaning: 'keep printing new lines: of a running deployment until it ends, with --tail until Ctrl-C',
+      },
+      {
+        name: '-t, --tail',
+        meaning: "the app's output after its deployments ended (its live processes), instead of a deployment's",
+      },
+      { name: '-n, --num N', meaning: 'with --tail, how many of the last lines to print', default: '100' },
+      json(
+        'an array of { phase, stream, line, ts }; with --tail of { ts, process, stream, line }; one per line with --follow',
+      ),
+    ],
+    examples: [
+      'slipway logs --app hello',
+      'slipway logs d45a6a7e --follow',
+      'slipway logs --app hello --tail --follow',
+    ],
     load: () => import('./commands/logs.js'),
   },
   status: {

@@ -142,7 +142,7 @@ export class Supervisor {
       cwd: spec.cwd,
       env,
       onLine: (stream, line) => {
-        this.host.output(app, deploymentId, 'start', stream, line);
+        this.host.output(app, deploymentId, 'start', stream, line, spec.name);
         for (const listener of activity) listener();
       },
     });
