@@ -183,6 +183,7 @@ export class Agent {
     await this.router.close();
     await this.supervisor.stopAll(graceMs);
     await Promise.all(this.#retirements);
+    this.appLog.close();
   }
 
   #checking = false;
