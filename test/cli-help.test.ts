@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { commands } from '../cli/main.js';
+import { type CommandModule, commands } from '../cli/main.js';
 import { E2E, root } from './support/e2e.js';
 
 const cli = new E2E();
@@ -61,6 +61,24 @@ test('every command with options documents each one, and has an example', () => 
   }
   for (const name of ['rollback', 'run', 'logs', 'config:set']) {
     assert.ok(commands[name]!.options!.length > 0, `${name} lists its options`);
+  }
+});
+
+test('every flag a command module parses is explained in the help of a command it runs', async () => {
+  // Some modules run several commands (config, config:set, config:unset): a flag of one is in its help.
+  const byModule = new Map<CommandModule, { names: string[]; documented: Set<string> }>();
+  for (const [name, entry] of Object.entries(commands)) {
+    const module = await entry.load();
+    const seen = byModule.get(module) ?? { names: [], documented: new Set<string>() };
+    seen.names.push(name);
+    for (const o of entry.options ?? []) for (const word of o.name.split(/[ ,]+/)) seen.documented.add(word);
+    byModule.set(module, seen);
+  }
+  for (const [module, { names, documented }] of byModule) {
+    for (const [flag, spec] of Object.entries(module.options ?? {})) {
+      assert.ok(documented.has(`--${flag}`), `${names.join('/')}: --${flag} is explained`);
+      if (spec.short) assert.ok(documented.has(`-${spec.short}`), `${names.join('/')}: -${spec.short} is explained`);
+    }
   }
 });
 

@@ -5,7 +5,7 @@ import { defineCommand } from '../command.js';
 import { isRollbackTarget } from '../rollback-targets.js';
 import { table } from '../table.js';
 
-export const { run } = defineCommand({ ...appOption, limit: { type: 'string' } }, async ({ values }, io) => {
+export const { run, options } = defineCommand({ ...appOption, limit: { type: 'string' } }, async ({ values }, io) => {
   const client = await agent();
   const query = new URLSearchParams({ limit: String(values.limit ?? 50) });
   if (values.app) query.set('app', String(values.app));

@@ -43,7 +43,7 @@ app: ${app}
 `;
 }
 
-export const { run } = defineCommand({ ...appOption, force: { type: 'boolean' } }, async ({ values }, io) => {
+export const { run, options } = defineCommand({ ...appOption, force: { type: 'boolean' } }, async ({ values }, io) => {
   const dir = process.cwd();
   const file = join(dir, '.slipwayrc.yaml');
   if (existsSync(file) && !values.force) {

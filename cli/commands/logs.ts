@@ -94,7 +94,7 @@ async function followDeployment(id: string, io: Io): Promise<number> {
   return 0;
 }
 
-export const { run } = defineCommand(
+export const { run, options } = defineCommand(
   {
     ...appOption,
     follow: { type: 'boolean', short: 'f' },

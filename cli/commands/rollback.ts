@@ -17,7 +17,7 @@ interface ReleaseRow {
   artifact: { path?: string; image?: string };
 }
 
-export const { run } = defineCommand({ ...appOption }, async ({ values, positionals }, io) => {
+export const { run, options } = defineCommand({ ...appOption }, async ({ values, positionals }, io) => {
   const app = await resolveApp(values.app);
   const client = await agent();
   const releases = await client.call<ReleaseRow[]>('GET', `/apps/${app}/releases`);
