@@ -24,6 +24,7 @@ import { freePort } from '../core/ports.js';
 import type { DeploymentStatus } from '../core/status.js';
 import { assertTransition } from '../core/status.js';
 import { Router } from '../router/router.js';
+import { APP_LOG_MAX_BYTES, AppLog } from './app-log.js';
 import { emptyTrash, pruneReleases } from './prune-releases.js';
 import { removeLeftoverScratch } from './scratch-copy.js';
 import type { LiveRow, ProcessRow, ReleaseArtifact, Store } from './store.js';
@@ -53,6 +54,8 @@ interface LiveProcesses {
 export class Agent {
   readonly router: Router;
   readonly supervisor: Supervisor;
+  /** Output of processes whose deployment has ended. */
+  readonly appLog: AppLog;
   readonly startedAt = Date.now();
   #pending = new Map<string, Pending>();
   #live = new Map<string, LiveProcesses>();
@@ -64,14 +67,19 @@ export class Agent {
     readonly paths: AgentPaths,
     readonly log: (message: string) => void,
   ) {
+    this.appLog = new AppLog(paths, APP_LOG_MAX_BYTES, log);
     this.router = new Router({ log: (app: string, message: string) => log(`router ${app}: ${message}`) });
     this.supervisor = new Supervisor({
       paths,
       configVars: (app) => store.getConfigVars(app),
       // Called per line of process output: one insert, no lookup (the supervisor only
-      // stores output of processes that belong to a recorded deployment).
-      output: (app, deploymentId, phase, stream, line) => {
-        this.store.appendLogs(deploymentId, [{ phase, stream, line: this.#masker(app).mask(line), ts: Date.now() }]);
+      // stores output of processes that belong to a recorded deployment). A deployment's
+      // log ends with it: what its processes write afterwards goes to the app's log.
+      output: (app, deploymentId, phase, stream, line, name) => {
+        const masked = this.#masker(app).mask(line);
+        if (this.#pending.has(deploymentId) || name === undefined) {
+          this.store.appendLogs(deploymentId, [{ phase, stream, line: masked, ts: Date.now() }]);
+        } else this.appLog.append(app, { ts: Date.now(), process: name, stream, line: masked });
       },
       recordProcess: (p) => store.recordProcess(p),
       removeProcess: (key) => store.removeProcess(key),
@@ -220,6 +228,7 @@ export class Agent {
     await this.router.close();
     await this.supervisor.stopAll(graceMs);
     await Promise.all(this.#retirements);
+    this.appLog.close();
   }
 
   #checking = false;

@@ -120,10 +120,13 @@ function routes(agent: Agent, stop: () => void): [string, string, Handler][] {
     [
       'GET',
       '/deployments/:id/logs',
-      ({ params }) => {
+      ({ params, query }) => {
         if (!agent.store.getDeployment(params.id!)) {
           throw new SlipwayError('DEPLOY_NOT_FOUND', `no deployment ${params.id}`);
         }
+        // `?after=N`: only the lines after line N, each with its number (`slipway logs --follow`).
+        const after = query.get('after');
+        if (after !== null) return agent.store.getLogsAfter(params.id!, Number(after) || 0);
         return agent.store.getLogs(params.id!);
       },
     ],

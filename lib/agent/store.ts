@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import Database from 'better-sqlite3';
 import type { ReleaseArtifact, ReleaseProcess, ReleaseRow } from '../control/protocol.js';
 import type { DeploymentKind, DeploymentRecord, LogLine, Upstream, Warning } from '../core/context.js';
@@ -328,10 +329,13 @@ function prepareAll(db: Database.Database) {
          AND (@phase IS NULL OR phase = @phase)
        ORDER BY seq`,
     ),
-
-    logsAfter: p<LogLine & { seq: number }>(
-      `SELECT seq, phase, stream, line, ts FROM logs WHERE deployment_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+    getLogsAfter: p<LogLine & { seq: number }>(
+      `SELECT seq, phase, stream, line, ts FROM logs
+       WHERE deployment_id = @id AND seq > @after
+         AND seq > (SELECT max(seq) FROM logs WHERE deployment_id = @id) - @limit
+       ORDER BY seq`,
     ),
+
     firstLogTs: p<{ ts: number | null }>(`SELECT min(ts) AS ts FROM logs WHERE deployment_id = ? AND phase = ?`),
     markPhase: p(`INSERT INTO deployment_phases (deployment_id, phase, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`),
     getPhases: p<{ phase: string; at: number }>(`SELECT phase, at FROM deployment_phases WHERE deployment_id = ?`),
@@ -595,7 +599,10 @@ export class Store {
       if (!this.s.getDeployment.get(deploymentId)) throw deploymentNotFound(deploymentId);
       const last = this.s.lastLogSeq.get(deploymentId)?.seq ?? 0;
       let seq = last;
-      for (const l of lines) this.s.insertLog.run(deploymentId, ++seq, l.phase, l.stream, l.line, l.ts);
+      // Stored as plain text: colours and other terminal control sequences are dropped.
+      for (const l of lines) {
+        this.s.insertLog.run(deploymentId, ++seq, l.phase, l.stream, stripVTControlCharacters(l.line), l.ts);
+      }
       // Deleting on every insert would cost a range scan per line; once per
       // `logTrimEvery` lines keeps the table within limit + logTrimEvery rows.
       if (Math.floor(seq / this.logTrimEvery) !== Math.floor(last / this.logTrimEvery)) {
@@ -609,9 +616,14 @@ export class Store {
     return this.s.getLogs.all({ id: deploymentId, limit: this.logLimit, phase: opts.phase ?? null });
   }
 
+  /** Lines stored after line number `after` (0 for all), oldest first, each with its number: for following a log. */
+  getLogsAfter(deploymentId: string, after: number): (LogLine & { seq: number })[] {
+    return this.s.getLogsAfter.all({ id: deploymentId, after, limit: this.logLimit });
+  }
+
   /** Lines after `seq` (oldest first, at most `limit`), with their seq: what a live view reads as it follows. */
   logsAfter(deploymentId: string, seq: number, limit = 1000): (LogLine & { seq: number })[] {
-    return this.s.logsAfter.all(deploymentId, seq, limit);
+    return this.getLogsAfter(deploymentId, seq).slice(0, limit);
   }
 
   /**

@@ -146,7 +146,7 @@ export class Supervisor {
       cwd: spec.cwd,
       env,
       files: this.outputFiles(app, key),
-      onLine: this.#onLine(app, deploymentId, activity),
+      onLine: this.#onLine(app, deploymentId, spec.name, activity),
     });
     const entry: Entry = {
       app,
@@ -167,9 +167,9 @@ export class Supervisor {
     return entry;
   }
 
-  #onLine(app: string, deploymentId: string, activity: Set<() => void>) {
+  #onLine(app: string, deploymentId: string, name: string, activity: Set<() => void>) {
     return (stream: 'stdout' | 'stderr', line: string) => {
-      this.host.output(app, deploymentId, 'start', stream, line);
+      this.host.output(app, deploymentId, 'start', stream, line, name);
       for (const listener of activity) listener();
     };
   }
@@ -222,7 +222,7 @@ export class Supervisor {
     const proc = AppProcess.adopt({
       ...record,
       files: this.outputFiles(app, procKey),
-      onLine: this.#onLine(app, deploymentId, activity),
+      onLine: this.#onLine(app, deploymentId, spec.name, activity),
     });
     if (!proc) return null;
     const port = spec.web ? Number(processEnvValue(proc.pid, 'PORT')) || undefined : undefined;

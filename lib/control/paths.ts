@@ -36,6 +36,14 @@ export function releaseDir(paths: AgentPaths, app: string, release: number): str
   return join(paths.apps, app, 'releases', String(release));
 }
 
+/**
+ * An app's output once its deployment has ended: NDJSON of AppLogEntry, kept
+ * bounded by rotation to `<file>.1` (lib/agent/app-log.ts writes, `slipway logs --tail` reads).
+ */
+export function appLogFile(paths: AgentPaths, app: string): string {
+  return join(paths.apps, app, 'output.log');
+}
+
 /** Where an app's one-offs get their private copies of a release. */
 export function scratchRoot(paths: AgentPaths, app: string): string {
   return join(paths.apps, app, 'scratch');
