@@ -236,6 +236,16 @@ export const commands: Record<string, CommandEntry> = {
   dashboard: {
     summary: 'Serve the web dashboard on 127.0.0.1 and print its URL (with its token)',
     usage: 'slipway dashboard [--port N] [--open] [--json]',
+    options: [
+      {
+        name: '-p, --port N',
+        meaning: 'the port on 127.0.0.1 to serve it on; another port moves it (with a new token)',
+        default: 'a free port the system picks, or the one it already has',
+      },
+      { name: '--open', meaning: 'also open the URL in the desktop browser (xdg-open)' },
+      json('{ url }'),
+    ],
+    examples: ['slipway dashboard', 'slipway dashboard --port 8080 --open'],
     load: () => import('./commands/dashboard.js'),
   },
   agent: {

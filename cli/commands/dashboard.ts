@@ -16,7 +16,7 @@ async function openInBrowser(url: string): Promise<boolean> {
   });
 }
 
-export const { run } = defineCommand(
+export const { run, options } = defineCommand(
   { port: { type: 'string', short: 'p' }, open: { type: 'boolean' } },
   async ({ values }, io) => {
     // Without --port the system picks a free one.
