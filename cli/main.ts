@@ -249,18 +249,30 @@ export const commands: Record<string, CommandEntry> = {
     load: () => import('./commands/dashboard.js'),
   },
   agent: {
-    summary: 'Manage the agent: start, stop, restart, status',
-    usage: 'slipway agent start|stop|restart|status [--json]',
+    summary: 'Manage the agent: start, stop, restart, status; run it under systemd',
+    usage: 'slipway agent start|stop|restart|status|run|install [--output FILE] [--user NAME] [--json]',
     args: [
       {
-        name: 'start|stop|restart|status',
+        name: 'start|stop|restart|status|run|install',
         meaning:
-          'start it unless it runs; stop it (and every app it runs); replace it with a new agent (the code installed now) without dropping a request or restarting an app process; report (exit 1 when not running)',
+          'start it unless it runs; stop it (and every app it runs); replace it with a new agent (the code installed now) without dropping a request or restarting an app process; report (exit 1 when not running); run it in the foreground for a service manager (started again when it dies); write a systemd unit that does that',
         default: 'status',
       },
     ],
-    options: [json('{ running, pid, uptimeMs, rss, home }; restart: { restarted, previousPid, pid }')],
-    examples: ['slipway agent status', 'slipway agent restart', 'slipway agent stop'],
+    options: [
+      {
+        name: '-o, --output FILE',
+        meaning: 'install: where to write the unit (- for stdout)',
+        default: '/etc/systemd/system/slipway-agent.service',
+      },
+      {
+        name: '--user NAME',
+        meaning: 'install: the user the agent runs as',
+        default: 'the one running systemd (root)',
+      },
+      json('{ running, pid, uptimeMs, rss, home }; restart: { restarted, previousPid, pid }; install: { unit }'),
+    ],
+    examples: ['slipway agent status', 'slipway agent restart', 'sudo slipway agent install'],
     load: () => import('./commands/agent.js'),
   },
 };

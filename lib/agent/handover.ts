@@ -90,6 +90,8 @@ export interface HandoverFrom {
   entry: string;
   /** The agent's log, which the new agent's output also goes to. */
   logFile: string;
+  /** Run in the foreground (a service manager's): the new agent writes to the same stdout, the journal. */
+  foreground: boolean;
   env: NodeJS.ProcessEnv;
   /** Every app's listening socket, by app. */
   listeners: ReadonlyMap<string, Server>;
@@ -104,16 +106,14 @@ export interface HandoverFrom {
  * leaves the old one as it was (the new one is killed): AGENT_RESTART_FAILED.
  */
 export async function handOver(from: HandoverFrom): Promise<{ pid: number }> {
-  const out = openSync(from.logFile, 'a', 0o600);
+  const out = from.foreground ? 'inherit' : openSync(from.logFile, 'a', 0o600);
+  const args = [...process.execArgv, '--max-semi-space-size=1', from.entry, '--takeover'];
+  if (from.foreground) args.push('--foreground');
   let child: ChildProcess;
   try {
-    child = spawn(process.execPath, [...process.execArgv, '--max-semi-space-size=1', from.entry, '--takeover'], {
-      detached: true,
-      stdio: ['ignore', out, out, 'ipc'],
-      env: from.env,
-    });
+    child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out, 'ipc'], env: from.env });
   } finally {
-    closeSync(out);
+    if (typeof out === 'number') closeSync(out);
   }
   const inbox = new Inbox(child);
   const send = (message: Message, handle?: Server) =>

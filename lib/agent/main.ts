@@ -2,21 +2,12 @@
  * The agent daemon: one per SLIPWAY_HOME. Started by the CLI when needed
  * (or `slipway agent start`); never loads plugin code.
  */
-import {
-  appendFileSync,
-  chmodSync,
-  closeSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { appendFileSync, chmodSync, closeSync, mkdirSync, openSync, unlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { lockContent, lockHolder } from '../control/agent-lock.js';
 import { agentPaths } from '../control/paths.js';
 import { SlipwayError } from '../core/errors.js';
-import { processStartTime, processStat, sameProcessAlive } from '../core/managed-process.js';
 import { Agent } from './agent.js';
 import { handOver, Takeover } from './handover.js';
 import { createControlServer, listenOnSocket } from './server.js';
@@ -24,7 +15,11 @@ import { Store } from './store.js';
 
 const paths = agentPaths();
 
+/** Run by `slipway agent run` (a service manager's foreground process): the log also goes to stdout, for the journal. */
+const foreground = process.argv.includes('--foreground');
+
 function log(message: string): void {
+  if (foreground) process.stdout.write(`[${process.pid}] ${message}\n`);
   try {
     appendFileSync(paths.log, `${new Date().toISOString()} [${process.pid}] ${message}\n`);
   } catch {
@@ -43,39 +38,21 @@ function socketAnswers(socket: string): Promise<boolean> {
   });
 }
 
-/**
- * One agent per home: an exclusive lock file naming its holder by pid and
- * kernel start time. A holder that is gone — exited, a zombie nobody reaped,
- * or a pid now reused by another process (an app process the dead agent
- * started, say) — holds nothing, and its lock is taken over.
- */
-function lockContent(): string {
-  return `${process.pid} ${processStartTime(process.pid) ?? 0}`;
-}
-
+/** One agent per home: an exclusive lock file naming its holder (lib/control/agent-lock.ts); a stale one is taken over. */
 function takeLock(): boolean {
-  const me = lockContent();
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(paths.lockFile, 'wx', 0o600);
-      writeFileSync(fd, me);
+      writeFileSync(fd, lockContent());
       closeSync(fd);
       return true;
     } catch {
-      if (lockHeld(readFileSync(paths.lockFile, 'utf8'))) return false;
+      const holder = lockHolder(paths);
+      if (holder !== null && holder !== process.pid) return false;
       unlinkSync(paths.lockFile);
     }
   }
   return false;
-}
-
-function lockHeld(content: string): boolean {
-  const [pid, startTime] = content.trim().split(/\s+/).map(Number);
-  if (!pid || pid === process.pid) return false;
-  if (startTime) return sameProcessAlive(pid, startTime);
-  // A lock written before start times were recorded: the pid alone, a zombie excepted.
-  const stat = processStat(pid);
-  return stat !== null && stat.state !== 'Z';
 }
 
 /** This file: the code installed now, which a successor agent runs. */
@@ -129,6 +106,7 @@ async function main(): Promise<void> {
       result = await handOver({
         entry,
         logFile: paths.log,
+        foreground,
         env: process.env,
         listeners: agent.router.listeners(),
         // Stops accepting at once; the connection asking for the restart is still answered.

@@ -27,7 +27,7 @@ type Exit = Extract<StreamMessage, { type: 'exit' }>;
  * The agent's entry file. Next to this file in source and in dist/; from the
  * bundled CLI, the compiled agent in the package's dist/.
  */
-function agentEntry(): string {
+export function agentEntry(): string {
   const here = fileURLToPath(import.meta.url);
   if (here.endsWith('client.ts') || here.endsWith('client.js'))
     return fileURLToPath(new URL('../agent/main.js', import.meta.url));
