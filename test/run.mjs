@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
 const filters = args.filter((a) => !a.startsWith('--'));
+// test/reliability/ is its own suite (npm run test:reliability): load and fault scenarios, run one file at a time.
+const reliability = args.includes('--reliability');
 const concurrency = Number(process.env.TEST_CONCURRENCY ?? 2);
 const fileTimeoutMs = Number(process.env.TEST_FILE_TIMEOUT_MS ?? 10 * 60_000);
 
@@ -17,6 +19,7 @@ function findTests(dir) {
   const out = [];
   for (const name of readdirSync(dir)) {
     if (name === 'node_modules' || name === 'dist') continue;
+    if (!reliability && dir === join(root, 'test') && name === 'reliability') continue;
     const path = join(dir, name);
     if (statSync(path).isDirectory()) out.push(...findTests(path));
     else if (/\.test\.ts$/.test(name)) out.push(path);
@@ -24,7 +27,7 @@ function findTests(dir) {
   return out;
 }
 
-const files = [join(root, 'test'), join(root, 'examples')]
+const files = (reliability ? [join(root, 'test', 'reliability')] : [join(root, 'test'), join(root, 'examples')])
   .flatMap((d) => findTests(d))
   .filter((f) => filters.length === 0 || filters.some((p) => relative(root, f).includes(p)))
   .sort();
