@@ -125,3 +125,21 @@ for (const file of files) {
   }
 }
 console.log(`dist/cli: ${files.length} bundles (main + ${files.length - 1} loaded on demand)`);
+
+// The agent runs tsc's ES modules from dist/lib, except its request schemas:
+// zod's package as published costs a process ~11 MiB once imported whole,
+// the few parts those schemas use, bundled in, ~1 MiB. The agent's idle
+// memory is a figure we keep (bench/agent-rss.mjs).
+await build({
+  entryPoints: ['lib/agent/control-schemas.ts'],
+  outfile: 'dist/lib/agent/control-schemas.js',
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  minifySyntax: true,
+  sourcemap: 'linked',
+  allowOverwrite: true,
+  logLevel: 'warning',
+});
+console.log('dist/lib/agent/control-schemas.js: bundled with the parts of zod it uses');
