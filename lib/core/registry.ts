@@ -27,8 +27,9 @@ interface RegistryState {
 // copy of this module in each of its bundles (scripts/bundle-cli.mjs), and
 // what the entry registers must be what a command's bundle reads.
 const KEY = Symbol.for('slipway.registry');
-const state = ((globalThis as { [KEY]?: RegistryState })[KEY] ??= { plugins: new Map(), modes: new Map() });
-const { plugins, modes } = state;
+const holder = globalThis as { [KEY]?: RegistryState };
+holder[KEY] ??= { plugins: new Map(), modes: new Map() };
+const { plugins, modes } = holder[KEY];
 
 /** Makes plugins loadable by name; a later registration of a name replaces the earlier. */
 export function registerPlugins(entries: Readonly<Record<string, PluginLoader>>): void {

@@ -117,11 +117,7 @@ export async function runInContainer(
       signal: ctx.signal,
       onLine: (stream, line) => ctx.log(type, line, stream),
     });
-    ctx.log(
-      type,
-      `${type} exited with status ${result.exitCode} (${result.reason}) in ${result.durationMs} ms`,
-      'system',
-    );
+    logExit(ctx, type, result);
     return result;
   } finally {
     const removal = container.remove({ force: true }).catch(() => undefined);
@@ -130,21 +126,29 @@ export async function runInContainer(
   }
 }
 
+/** The line that ends a one-off's output in the deployment's logs. */
+export function logExit(ctx: DeploymentContext, type: OneOffType, result: HookRunResult): void {
+  ctx.log(
+    type,
+    `${type} exited with status ${result.exitCode} (${result.reason}) in ${result.durationMs} ms`,
+    'system',
+  );
+}
+
 /**
- * The gate: the Procfile's `postdeploy` (or, in heroku mode, `release`)
- * command in its own container. Sets `ctx.hook`; throws HOOK_FAILED,
- * HOOK_TIMEOUT or HOOK_OOM as the process runtime does.
+ * The gate around a one-off, whatever runs it (a container, a swarm job):
+ * the step and the command in the logs, `ctx.hook` set from how it ended,
+ * HOOK_FAILED, HOOK_TIMEOUT or HOOK_OOM thrown as the process runtime does.
  */
-export async function runOneOff(
+export async function gateOneOff(
   ctx: DeploymentContext,
-  docker: Docker,
   type: 'postdeploy' | 'release',
   options: OneOffOptions,
-  run: OneOffRun = {},
+  execute: () => Promise<HookRunResult>,
 ): Promise<HookRunResult> {
   ctx.step(type, 'start', options.command);
   ctx.log(type, `$ ${options.command}`, 'system');
-  const result = await runInContainer(ctx, docker, type, options, run);
+  const result = await execute();
   ctx.hook = result;
   if (result.exitCode !== 0) {
     ctx.step(type, 'failed');
@@ -152,4 +156,18 @@ export async function runOneOff(
   }
   ctx.step(type, 'done');
   return result;
+}
+
+/**
+ * The gate: the Procfile's `postdeploy` (or, in heroku mode, `release`)
+ * command in its own container (see gateOneOff).
+ */
+export function runOneOff(
+  ctx: DeploymentContext,
+  docker: Docker,
+  type: 'postdeploy' | 'release',
+  options: OneOffOptions,
+  run: OneOffRun = {},
+): Promise<HookRunResult> {
+  return gateOneOff(ctx, type, options, () => runInContainer(ctx, docker, type, options, run));
 }
