@@ -157,7 +157,7 @@ export function cliLoadBreakdown(root, env, n = 10) {
     'node -e 0': ['-e', '0'],
     'load the CLI entry': loads(main),
     'load what a deploy loads': loads(...deploy),
-    '  the same, config file edited': loads(...deploy, bundleFor(root, 'lib/config-resolve.ts')),
+    '  the same, config file edited': loads(...deploy, bundleFor(root, 'lib/config/resolve.ts')),
   };
   const samples = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
   for (let i = 0; i < n + 1; i++) {

@@ -1,17 +1,48 @@
 import { chmodSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type * as z from 'zod/mini';
 import type { StreamMessage } from '../control/protocol.js';
 import { SlipwayError, toSlipwayError } from '../core/errors.js';
 import type { Agent } from './agent.js';
+import {
+  configChangesRequest,
+  finishRequest,
+  firstDeployRequest,
+  logsRequest,
+  oneOffRequest,
+  openRequest,
+  retireRequest,
+  startRequest,
+  statusRequest,
+  switchRequest,
+} from './control-schemas.js';
 
 type Params = Record<string, string>;
-type Handler = (ctx: {
+interface RequestContext<B = unknown> {
   params: Params;
   query: URLSearchParams;
-  body: any; // JSON from the CLI, checked per route
+  /** The JSON body as sent; a route that reads it declares its schema with `withBody`. */
+  body: B;
   res: ServerResponse;
   req: IncomingMessage;
-}) => Promise<unknown> | unknown;
+}
+type Handler = (ctx: RequestContext) => Promise<unknown> | unknown;
+
+/** A route whose body is checked against its schema first: a malformed request is refused, naming the field. */
+function withBody<S extends z.ZodMiniType>(
+  schema: S,
+  handler: (ctx: RequestContext<z.output<S>>) => Promise<unknown> | unknown,
+): Handler {
+  return (ctx) => {
+    const parsed = schema.safeParse(ctx.body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const where = ['body', ...issue.path.map(String)].join('.');
+      throw new SlipwayError('AGENT_REQUEST', `${ctx.req.method} ${ctx.req.url}: ${where}: ${issue.message}`);
+    }
+    return handler({ ...ctx, body: parsed.data });
+  };
+}
 
 /** Answers already written by the handler (streams) return this. */
 const STREAMED = Symbol('streamed');
@@ -68,7 +99,7 @@ function routes(agent: Agent, stop: () => void): [string, string, Handler][] {
         return { stopping: true };
       },
     ],
-    ['POST', '/deployments', ({ body }) => agent.open(body)],
+    ['POST', '/deployments', withBody(openRequest, ({ body }) => agent.open(body))],
     [
       'GET',
       '/deployments',
@@ -95,49 +126,73 @@ function routes(agent: Agent, stop: () => void): [string, string, Handler][] {
       },
     ],
     ['POST', '/deployments/:id/heartbeat', ({ params }) => agent.heartbeat(params.id!)],
-    ['POST', '/deployments/:id/status', ({ params, body }) => agent.setStatus(params.id!, body.status)],
-    ['POST', '/deployments/:id/logs', ({ params, body }) => agent.appendLogs(params.id!, body.lines ?? [])],
-    ['POST', '/deployments/:id/processes', ({ params, body }) => agent.startProcesses(params.id!, body)],
+    [
+      'POST',
+      '/deployments/:id/status',
+      withBody(statusRequest, ({ params, body }) => agent.setStatus(params.id!, body.status)),
+    ],
+    [
+      'POST',
+      '/deployments/:id/logs',
+      withBody(logsRequest, ({ params, body }) => agent.appendLogs(params.id!, body.lines)),
+    ],
+    [
+      'POST',
+      '/deployments/:id/processes',
+      withBody(startRequest, ({ params, body }) => agent.startProcesses(params.id!, body)),
+    ],
     [
       'POST',
       '/deployments/:id/one-off',
-      ({ params, body, res, req }) => {
+      withBody(oneOffRequest, ({ params, body, res }) => {
         const closed = new AbortController();
         res.on('close', () => {
           if (!res.writableFinished) closed.abort();
         });
-        void req;
         return stream(res, (send) => agent.oneOff(params.id!, body, send, closed.signal));
-      },
+      }),
     ],
     [
       'POST',
       '/deployments/:id/switch',
-      ({ params, body }) => agent.switchRoute(params.id!, body.upstreams ?? [], body.artifact),
+      withBody(switchRequest, ({ params, body }) => agent.switchRoute(params.id!, body.upstreams, body.artifact)),
     ],
     [
       'POST',
       '/deployments/:id/retire',
-      ({ params, body }) =>
+      withBody(retireRequest, ({ params, body }) =>
         agent.retire(params.id!, body.graceMs, {
           background: body.background === true,
           keepReleases: body.keepReleases,
         }),
+      ),
     ],
-    ['POST', '/deployments/:id/finish', ({ params, body }) => agent.finish(params.id!, body)],
+    ['POST', '/deployments/:id/finish', withBody(finishRequest, ({ params, body }) => agent.finish(params.id!, body))],
     ['GET', '/apps', () => agent.apps()],
     ['GET', '/apps/:app/config', ({ params }) => agent.configVars(params.app!)],
-    ['POST', '/apps/:app/config', ({ params, body }) => agent.setConfigVars(params.app!, body.changes ?? {})],
+    [
+      'POST',
+      '/apps/:app/config',
+      withBody(configChangesRequest, ({ params, body }) => agent.setConfigVars(params.app!, body.changes)),
+    ],
     ['GET', '/apps/:app/releases', ({ params }) => agent.store.listReleases(params.app!)],
     ['GET', '/apps/:app/live', ({ params }) => agent.liveSpecs(params.app!)],
     ['GET', '/apps/:app', ({ params }) => agent.appInfo(params.app!)],
-    ['POST', '/apps/:app/config/store', ({ params, body }) => agent.storeConfigVars(params.app!, body.changes ?? {})],
+    [
+      'POST',
+      '/apps/:app/config/store',
+      withBody(configChangesRequest, ({ params, body }) => agent.storeConfigVars(params.app!, body.changes)),
+    ],
     ['GET', '/apps/:app/first-deploy', ({ params }) => agent.firstDeployState(params.app!)],
-    ['POST', '/apps/:app/first-deploy', ({ params, body }) => agent.recordFirstDeploy(params.app!, body)],
+    [
+      'POST',
+      '/apps/:app/first-deploy',
+      withBody(firstDeployRequest, ({ params, body }) => agent.recordFirstDeploy(params.app!, body)),
+    ],
     [
       'POST',
       '/apps/:app/run',
-      ({ params, body, res }) => {
+      withBody(oneOffRequest, ({ params, body, res }) => {
         const closed = new AbortController();
         res.on('close', () => {
           if (!res.writableFinished) closed.abort();
@@ -145,7 +200,7 @@ function routes(agent: Agent, stop: () => void): [string, string, Handler][] {
         return stream(res, (send) =>
           agent.supervisor.oneOffs.run(params.app!, `run-${Date.now()}`, body, send, closed.signal),
         );
-      },
+      }),
     ],
   ];
 }

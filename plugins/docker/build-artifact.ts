@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type Docker from 'dockerode';
-import { AgentClient } from '../../lib/control/client.js';
+import { agentControl } from '../../lib/control/agent-control.js';
 import type { Artifact, DeploymentContext } from '../../lib/core/context.js';
 import { SlipwayError } from '../../lib/core/errors.js';
 import { buildContext } from './build-context.js';
@@ -118,7 +118,8 @@ async function buildOnce(
   tag: string,
   dockerfile: string,
 ): Promise<string | undefined> {
-  const exclude = ctx.control instanceof AgentClient ? [ctx.control.paths.home] : [];
+  const agent = agentControl(ctx);
+  const exclude = agent ? [agent.paths.home] : [];
   let stream: NodeJS.ReadableStream;
   try {
     stream = await docker.buildImage(buildContext(ctx.config.dir, { dockerfile, exclude }), {

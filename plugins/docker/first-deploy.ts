@@ -1,4 +1,4 @@
-import { AgentClient } from '../../lib/control/client.js';
+import { agentControl } from '../../lib/control/agent-control.js';
 import type { DeploymentContext, HookRunResult } from '../../lib/core/context.js';
 import { hookFailure } from '../process/index.js';
 import type { OneOffOptions } from './run-one-off.js';
@@ -19,8 +19,8 @@ export async function runFirstDeploy(
   pluginName: string,
 ): Promise<void> {
   const command = ctx.config.scripts['first-deploy'];
-  if (!command || !(ctx.control instanceof AgentClient)) return;
-  const agent = ctx.control;
+  const agent = agentControl(ctx);
+  if (!command || !agent) return;
   const state = await agent.firstDeployState(ctx.app);
   // An app that was live before the script was added never had a first deployment to run it after.
   if (state.succeededAt || (!ctx.firstDeploy && state.attempts === 0)) return;

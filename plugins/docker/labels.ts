@@ -1,4 +1,4 @@
-import { AgentClient } from '../../lib/control/client.js';
+import { agentControl } from '../../lib/control/agent-control.js';
 import type { DeploymentContext } from '../../lib/core/context.js';
 
 /** Labels on every image and container slipway makes: cleanup and recovery find them by these. */
@@ -25,7 +25,7 @@ export function imageTag(app: string, release: number): string {
 }
 
 function home(ctx: DeploymentContext): string | undefined {
-  return ctx.control instanceof AgentClient ? ctx.control.paths.home : undefined;
+  return agentControl(ctx)?.paths.home;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { AgentClient } from '../../lib/control/client.js';
+import { agentControl } from '../../lib/control/agent-control.js';
 import type { DeploymentContext } from '../../lib/core/context.js';
 import { appContainers, displayName, ofDeployment, removeContainers } from './app-containers.js';
 import { pruneImages } from './prune-images.js';
@@ -15,8 +15,9 @@ function keepRunning(ctx: DeploymentContext, docker: Docker): Promise<unknown> {
 
 /** The router drains the previous release's upstreams (in the agent); false when the drain timed out. */
 export async function drain(ctx: DeploymentContext, grace: number): Promise<boolean> {
-  if (!(ctx.control instanceof AgentClient)) return true;
-  return (await ctx.control.retire(ctx.id, grace)).drained;
+  const agent = agentControl(ctx);
+  if (!agent) return true;
+  return (await agent.retire(ctx.id, grace)).drained;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { AgentClient } from '../../lib/control/client.js';
+import { agentControl } from '../../lib/control/agent-control.js';
+import type { AgentClient } from '../../lib/control/client.js';
 import { releaseDir } from '../../lib/control/paths.js';
 import type { OneOffRequest, ProcessSpec } from '../../lib/control/protocol.js';
 import { containerEnv } from '../../lib/core/container-env.js';
@@ -19,10 +20,9 @@ export const PLUGIN_NAME = 'process';
 export const RELEASE_TIMEOUT_MS = 3600_000;
 
 function agentOf(ctx: DeploymentContext): AgentClient {
-  if (!(ctx.control instanceof AgentClient)) {
-    throw new SlipwayError('NO_RUNTIME', 'the process runtime needs the slipway agent as its control plane');
-  }
-  return ctx.control;
+  const agent = agentControl(ctx);
+  if (!agent) throw new SlipwayError('NO_RUNTIME', 'the process runtime needs the slipway agent as its control plane');
+  return agent;
 }
 
 async function build(ctx: DeploymentContext): Promise<Artifact> {
