@@ -59,6 +59,28 @@ async function drained(output: Promise<void>, lastLineAt: () => number): Promise
   if (!done) await Promise.race([output, sleep(Math.min(QUIET_MS, Math.max(0, until - Date.now())))]);
 }
 
+/**
+ * Removes the job and its task's container: the Engine stops a removed
+ * job's task but keeps an ended task's container. A container on another
+ * node is out of reach; that node's Engine keeps it until `docker container
+ * prune` there.
+ */
+async function removeJob(docker: Docker, service: Docker.Service): Promise<void> {
+  const tasks = await serviceTasks(docker, service.id).catch(() => []);
+  await service.remove().catch(() => undefined);
+  await Promise.all(
+    tasks.map((t) => {
+      const id = t.Status.ContainerStatus?.ContainerID;
+      return id
+        ? docker
+            .getContainer(id)
+            .remove({ force: true })
+            .catch(() => undefined)
+        : undefined;
+    }),
+  );
+}
+
 export interface JobRun {
   /** Receives the job's removal instead of waiting for it (the runtime awaits it before the deployment ends). */
   removals?: Promise<unknown>[];
@@ -121,8 +143,8 @@ export async function runJob(
     const durationMs = Date.now() - started;
     let result: HookRunResult;
     if (!task) {
-      // Removing the job stops its task; the deployment need not wait for that.
-      removal = service.remove().catch(() => undefined);
+      // Removing the job kills its task; the deployment need not wait for that.
+      removal = removeJob(docker, service);
       follow.abort();
       result = { exitCode: end.reason === 'timeout' ? -128 : -1, reason: end.reason, durationMs };
     } else {
@@ -144,7 +166,7 @@ export async function runJob(
     clearTimeout(timer);
     ctx.signal.removeEventListener('abort', onAbort);
     follow.abort();
-    removal ??= service.remove().catch(() => undefined);
+    removal ??= removeJob(docker, service);
     if (run.removals) run.removals.push(removal);
     else await removal;
   }

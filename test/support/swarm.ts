@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { test } from 'uvu';
 import { DockerE2E, docker, dockerSuite, type HookGate, runEngineTests } from './docker.js';
-import { alive, until } from './e2e.js';
+import { alive } from './e2e.js';
 
 /** Shared by the test files of one machine: who uses the swarm, and whether a test made it. */
 const STATE_DIR = join(tmpdir(), 'slipway-swarm-tests');
@@ -106,11 +106,7 @@ export class SwarmE2E extends DockerE2E {
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** Waits until the app's task containers are gone (a removed service stops its tasks afterwards). */
-  async containersGone(app: string): Promise<void> {
-    await until(async () => (await this.containers(app)).length === 0, 60_000, `the containers of ${app} to go`);
-  }
-
+  /** Removes the apps' services; the containers and images go as with the Docker runtime. */
   override async cleanup(): Promise<void> {
     for (const app of this.apps) {
       const services = await docker.listServices({ filters: { label: [`slipway.app=${app}`] } }).catch(() => []);
@@ -120,7 +116,6 @@ export class SwarmE2E extends DockerE2E {
           .remove()
           .catch(() => undefined);
       }
-      await this.containersGone(app).catch(() => undefined);
     }
     await super.cleanup();
   }
