@@ -65,6 +65,7 @@ export function resolveConfig(raw: unknown, dir: string, file?: string): Resolve
       ...(config.docker?.network !== undefined ? { network: config.docker.network } : {}),
       keepImages: config.docker?.keepImages ?? DEFAULTS.keepImages,
     },
+    ...(config.swarm?.registry !== undefined ? { swarm: { registry: config.swarm.registry } } : {}),
   };
 }
 

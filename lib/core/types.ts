@@ -36,6 +36,8 @@ export interface SlipwayConfig {
   /** Release directories kept on disk (process runtime), the live one included. */
   keepReleases?: number;
   docker?: { dockerfile?: string; image?: string; network?: string; keepImages?: number };
+  /** runtime: swarm. */
+  swarm?: { registry?: string };
 }
 
 /** Config after defaults and unit parsing. Durations in ms, sizes in bytes. */
@@ -61,6 +63,8 @@ export interface ResolvedConfig {
   scripts: { 'first-deploy'?: string };
   keepReleases: number;
   docker: { dockerfile?: string; image?: string; network?: string; keepImages: number };
+  /** runtime: swarm; absent when the config has no `swarm` settings. */
+  swarm?: { registry?: string };
 }
 
 export interface Procfile {

@@ -11,6 +11,7 @@ import { gateOneOff, type OneOffOptions } from '../docker/run-one-off.js';
 import { RELEASE_TIMEOUT_MS } from '../process/index.js';
 import { appServices, ofDeployment, removeServices } from './app-services.js';
 import { ensureSwarm } from './ensure-swarm.js';
+import { pushImage } from './push-image.js';
 import { recoverServices } from './recover-services.js';
 import { retireServices } from './retire-services.js';
 import { runJob } from './run-job.js';
@@ -57,15 +58,24 @@ export class SwarmRuntime implements Plugin {
     deployer.hooks.build.tapPromise(tap, async (ctx) => {
       if (!mine(ctx)) return undefined;
       await ensureEngine(this.#engine, this.#host);
+      const network = ctx.config.docker.network;
+      if (network && network !== 'host') {
+        ctx.warn({
+          plugin: PLUGIN_NAME,
+          message: `docker.network (${network}) is not used with runtime: swarm: every task runs on its node's host network`,
+        });
+      }
       await engineStep('SWARM_UNAVAILABLE', 'reading the swarm state', () => ensureSwarm(this.#engine, this.#host));
       // From here on the manager answered: cleanup after a failure can talk to it.
       this.#removals.set(ctx.id, []);
       return engineStep('BUILD_FAILED', 'building the image', async () => {
         await recoverServices(ctx, this.#engine);
         const artifact = await buildArtifact(ctx, this.#engine);
+        const registry = ctx.config.swarm?.registry;
+        const image = registry ? await pushImage(ctx, this.#engine, artifact.image!, registry) : artifact.image;
         // `slipway run` starts its one-offs as containers of this image on the manager's Engine.
         const oneOff = { env: { ...ctx.config.env }, ...(this.#host ? { engine: this.#host } : {}) };
-        return { ...artifact, runtime: PLUGIN_NAME, oneOff };
+        return { ...artifact, runtime: PLUGIN_NAME, image, oneOff };
       });
     });
 

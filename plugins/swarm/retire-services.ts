@@ -3,12 +3,13 @@ import type { DeploymentContext } from '../../lib/core/context.js';
 import { pruneImages } from '../docker/prune-images.js';
 import { drain } from '../docker/retire-release.js';
 import { appServices, ofDeployment, removeServices, serviceNames } from './app-services.js';
+import { registryRepository } from './push-image.js';
 
 /**
  * After the switch: the router drains the previous release's upstreams (in
  * the agent), then its services are removed (their tasks get SIGTERM, then
  * SIGKILL after `stop.grace`); old release images are pruned on the manager
- * last.
+ * last (their `swarm.registry` tags included).
  */
 export async function retireServices(ctx: DeploymentContext, docker: Docker): Promise<void> {
   if (ctx.live) {
@@ -24,4 +25,7 @@ export async function retireServices(ctx: DeploymentContext, docker: Docker): Pr
     );
   }
   await pruneImages(ctx, docker);
+  // The registry's tags on the manager go too; the registry keeps its copies (its own garbage collection).
+  const registry = ctx.config.swarm?.registry;
+  if (registry) await pruneImages(ctx, docker, registryRepository(registry, ctx.app));
 }
