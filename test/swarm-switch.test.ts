@@ -6,6 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { perSlot, perTaskEnv, serviceSpec } from '../plugins/swarm/service-spec.js';
+import { docker } from './support/docker.js';
 import { get } from './support/e2e.js';
 import { swarmSuite } from './support/swarm.js';
 
@@ -83,6 +84,13 @@ engineTest(
         [`${app}-worker-r1`, 'worker'],
       ],
     );
+    // The services run the release image by its id: a node never looks a tag up on a registry.
+    const [image] = await docker.listImages({ filters: { reference: [`slipway/${app}:1`] } });
+    const services = await docker.listServices({ filters: { label: [`slipway.app=${app}`] } });
+    assert.is(services.length, 3);
+    for (const s of services) {
+      assert.is((s.Spec?.TaskTemplate as { ContainerSpec?: { Image?: string } }).ContainerSpec?.Image, image?.Id);
+    }
     gate.open = true;
     const { code, record, stderr } = await deploying;
     assert.is(code, 0, stderr);

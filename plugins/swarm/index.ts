@@ -11,10 +11,10 @@ import { gateOneOff, type OneOffOptions } from '../docker/run-one-off.js';
 import { RELEASE_TIMEOUT_MS } from '../process/index.js';
 import { appServices, ofDeployment, removeServices } from './app-services.js';
 import { ensureSwarm } from './ensure-swarm.js';
-import { pushImage } from './push-image.js';
 import { recoverServices } from './recover-services.js';
 import { retireServices } from './retire-services.js';
 import { runJob } from './run-job.js';
+import { serviceImage } from './service-image.js';
 import { startServices } from './start-services.js';
 
 export const PLUGIN_NAME = 'swarm';
@@ -71,8 +71,7 @@ export class SwarmRuntime implements Plugin {
       return engineStep('BUILD_FAILED', 'building the image', async () => {
         await recoverServices(ctx, this.#engine);
         const artifact = await buildArtifact(ctx, this.#engine);
-        const registry = ctx.config.swarm?.registry;
-        const image = registry ? await pushImage(ctx, this.#engine, artifact.image!, registry) : artifact.image;
+        const image = await serviceImage(ctx, this.#engine, artifact.image!);
         // `slipway run` starts its one-offs as containers of this image on the manager's Engine.
         const oneOff = { env: { ...ctx.config.env }, ...(this.#host ? { engine: this.#host } : {}) };
         return { ...artifact, runtime: PLUGIN_NAME, image, oneOff };

@@ -12,9 +12,8 @@ export function registryRepository(registry: string, app: string): string {
 /**
  * Tags the release image (`slipway/<app>:<release>`, on the manager) as
  * `<registry>/slipway/<app>:<release>` and pushes it there, so that every
- * node can pull it; answers that reference, which the services then run.
- * The push sends no credentials: the registry must take pushes from the
- * manager as it is.
+ * node can pull it; answers that reference. The push sends no credentials: the registry must take pushes from
+ * the manager as it is.
  */
 export async function pushImage(
   ctx: DeploymentContext,

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { containerEnv } from '../../lib/core/container-env.js';
 import type { DeploymentContext, HookRunResult } from '../../lib/core/context.js';
@@ -8,7 +9,7 @@ import { deploymentLabels } from '../docker/labels.js';
 import { logExit, type OneOffOptions, type OneOffType } from '../docker/run-one-off.js';
 import { serviceName } from './service-name.js';
 import { serviceSpec } from './service-spec.js';
-import { hasEnded, serviceTasks, sleep, type TaskInfo } from './service-tasks.js';
+import { hasEnded, serviceTasks, type TaskInfo } from './service-tasks.js';
 
 /** How often the job's task is looked at. */
 const POLL_MS = 200;

@@ -61,5 +61,3 @@ export function nodeAddresses(docker: Docker): (nodeId: string) => Promise<strin
     return address;
   };
 }
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { containerEnv } from '../../lib/core/container-env.js';
 import type { DeploymentContext, ProcessInstance, StartedFormation } from '../../lib/core/context.js';
@@ -8,10 +9,11 @@ import { freePort } from '../../lib/core/ports.js';
 import { type ReadyResult, waitUntilReady } from '../../lib/core/readiness.js';
 import { followOutput } from '../docker/container-output.js';
 import { deploymentLabels } from '../docker/labels.js';
+import { imageHasCommand } from '../docker/start-formation.js';
 import { PROCESS_MEMORY } from '../process/formation.js';
 import { serviceName } from './service-name.js';
 import { perTaskEnv, serviceSpec } from './service-spec.js';
-import { endedHow, hasEnded, isRunning, nodeAddresses, serviceTasks, sleep, type TaskInfo } from './service-tasks.js';
+import { endedHow, hasEnded, isRunning, nodeAddresses, serviceTasks, type TaskInfo } from './service-tasks.js';
 
 /** One process type of the formation: one service with `replicas` tasks. */
 interface ProcessType {
@@ -49,13 +51,6 @@ function image(ctx: DeploymentContext): string {
   const tag = ctx.artifact?.image;
   if (!tag) throw new SlipwayError('NO_RUNTIME', 'no image to start services from');
   return tag;
-}
-
-/** Whether the image can serve on its own (CMD or ENTRYPOINT); only asked when the Procfile has no web. */
-async function imageHasCommand(ctx: DeploymentContext, docker: Docker, tag: string): Promise<boolean> {
-  if (ctx.procfile.processes.web) return true;
-  const config = (await docker.getImage(tag).inspect()).Config;
-  return Boolean(config?.Cmd?.length || config?.Entrypoint?.length);
 }
 
 /** The formation by process type, in the formation's order. */
