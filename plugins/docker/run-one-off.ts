@@ -66,9 +66,12 @@ export async function startAndWait(
   // Set by the timer and the abort listener, read after the exit.
   const end: { reason: HookRunResult['reason'] } = { reason: 'exit' };
   const started = Date.now();
-  const exited = container.wait({ condition: 'next-exit' }).then((r: { StatusCode?: number }) => r.StatusCode ?? -1);
-  exited.catch(() => undefined);
   await container.start();
+  // Asked once it started: `not-running` answers at once for a command that already ended. A
+  // `next-exit` wait sent before the start can reach the Engine after a quick command's exit
+  // (the two requests travel side by side) and then waits for an exit that never comes.
+  const exited = container.wait({ condition: 'not-running' }).then((r: { StatusCode?: number }) => r.StatusCode ?? -1);
+  exited.catch(() => undefined);
   const output = followOutput(container, options.onLine);
   const timer = setTimeout(() => {
     end.reason = 'timeout';
