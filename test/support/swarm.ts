@@ -7,7 +7,7 @@
  * once, so no task ever gets a private-range address.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
@@ -19,6 +19,42 @@ import { alive } from './e2e.js';
 const STATE_DIR = join(tmpdir(), 'slipway-swarm-tests');
 const CREATED = join(STATE_DIR, 'created');
 const USERS = join(STATE_DIR, 'users');
+const LOCK = join(STATE_DIR, 'lock');
+
+/**
+ * Runs `work` while holding the state directory's lock (a directory made
+ * atomically, with the holder's pid in it; a dead holder's lock is taken
+ * over): joining and leaving never interleave between test files.
+ */
+async function locked<T>(work: () => Promise<T>): Promise<T> {
+  mkdirSync(STATE_DIR, { recursive: true });
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      writeFileSync(join(LOCK, 'pid'), String(process.pid));
+      break;
+    } catch {
+      const holder = Number(readFileSyncQuiet(join(LOCK, 'pid')));
+      if (holder && !alive(holder)) rmSync(LOCK, { recursive: true, force: true });
+      else if (Date.now() > deadline) throw new Error(`the swarm test lock ${LOCK} is held by ${holder || 'someone'}`);
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    rmSync(LOCK, { recursive: true, force: true });
+  }
+}
+
+function readFileSyncQuiet(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
 
 function dockerCli(args: string[]): { status: number | null; out: string } {
   const r = spawnSync('docker', args, { encoding: 'utf8', timeout: 60_000 });
@@ -52,7 +88,11 @@ async function removeSwarmNetworks(): Promise<void> {
  * swarm whose node is reached at another address: the router would send
  * traffic there.
  */
-export async function joinTestSwarm(): Promise<void> {
+export function joinTestSwarm(): Promise<void> {
+  return locked(enter);
+}
+
+async function enter(): Promise<void> {
   mkdirSync(USERS, { recursive: true });
   writeFileSync(join(USERS, String(process.pid)), '');
   let current = await swarmState();
@@ -75,7 +115,11 @@ export async function joinTestSwarm(): Promise<void> {
 }
 
 /** Unregisters this file; the last user of a swarm a test made leaves it (and removes its gateway bridge). */
-export async function leaveTestSwarm(): Promise<void> {
+export function leaveTestSwarm(): Promise<void> {
+  return locked(leave);
+}
+
+async function leave(): Promise<void> {
   rmSync(join(USERS, String(process.pid)), { force: true });
   const others = existsSync(USERS) ? readdirSync(USERS).filter((p) => alive(Number(p))) : [];
   if (others.length > 0 || !existsSync(CREATED)) return;
