@@ -39,7 +39,7 @@ module.exports = {
       severity: 'error',
       comment:
         'Only the agent imports the agent: everything else talks to it through lib/control (client, protocol, paths).',
-      from: { path: '^(lib/(core|config|control|notifier|router)|plugins|compat|cli)/' },
+      from: { path: '^(lib/(core|config|control|dashboard|notifier|router)|plugins|compat|cli)/' },
       to: { path: '^lib/agent/' },
     },
     {
@@ -55,6 +55,22 @@ module.exports = {
       comment: 'Reading config and Procfiles needs neither the agent, its client nor the router.',
       from: { path: '^lib/(config|procfile)/' },
       to: { path: '^lib/(agent|control|router|notifier)/' },
+    },
+    {
+      name: 'dashboard-reads-through-its-source',
+      severity: 'error',
+      comment:
+        'The dashboard sees the agent only through the DashboardSource the agent builds (lib/agent/dashboard-host.ts); it uses the core, control types and router types.',
+      from: { path: '^lib/dashboard/' },
+      to: { path: '^lib/', pathNot: '^lib/(dashboard|core|control|router)/' },
+    },
+    {
+      name: 'dashboard-on-demand',
+      severity: 'error',
+      comment:
+        'The agent loads the dashboard the first time it is asked for (a dynamic import), so an agent without one carries none of its code.',
+      from: { path: '^lib/agent/' },
+      to: { path: '^lib/dashboard/', dependencyTypesNot: ['type-only', 'dynamic-import'] },
     },
     {
       name: 'not-to-unresolvable',

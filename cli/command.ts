@@ -6,6 +6,8 @@ import { printError } from './print-error.js';
 /** A command's module, loaded when the command runs. */
 export interface CommandModule {
   run(argv: string[], command: string): Promise<number>;
+  /** The flags it parses besides the global ones (test/cli-help.test.ts checks each is in its help). */
+  options?: Readonly<Record<string, { readonly type: string; readonly short?: string }>>;
 }
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -20,6 +22,7 @@ export function defineCommand(
   handler: (args: Parsed & { command: string }, io: Io) => Promise<number | undefined>,
 ): CommandModule {
   return {
+    options,
     async run(argv, command) {
       const io = await createIo({ json: argv.includes('--json'), debug: argv.includes('--debug') });
       try {

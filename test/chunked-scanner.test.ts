@@ -60,6 +60,47 @@ test('refuses framing that another parser could read differently', () => {
   }
 });
 
+test('the size line is hex digits and extensions without whitespace, as a strict parser reads it', () => {
+  const body = (line: string) => `${line}\r\n0123456789\r\n0\r\n\r\n`;
+  for (const good of ['a', 'A', '000000000000000a', 'a;x', 'a;x=', 'a;;x', 'a;=1', 'a;x=1;y="a\\"b"', 'a;x="\t\xff"']) {
+    assert.is(feed([body(good)]), body(good).length, JSON.stringify(good));
+  }
+  for (const bad of [
+    'a ', // whitespace after the size without an extension
+    'a\t',
+    'a ;x=1',
+    'a; x=1',
+    'a;',
+    'a;x =1',
+    'a;x=a b',
+    'a;x="a"b',
+    'a;x="\x01"',
+    'a;x\x7f',
+    '0x1',
+    `a;x=${'v'.repeat(5000)}`, // longer than MAX_CHUNK_LINE_BYTES
+  ]) {
+    assert.is(feed([body(bad)]), -1, JSON.stringify(bad));
+  }
+});
+
+test('trailer fields follow the field syntax; framing fields are refused there', () => {
+  for (const good of ['Host: x\r\n', 'X:\r\n', 'X: \xff\tv\r\n', 'Content-Type: a\r\nX-Length: 1\r\n']) {
+    assert.is(feed([`0\r\n${good}\r\n`]), `0\r\n${good}\r\n`.length, JSON.stringify(good));
+  }
+  for (const bad of [
+    'X y\r\n', // no colon
+    'X : y\r\n',
+    ': y\r\n',
+    'X: y\r\n folded\r\n',
+    'Content-Length: 5\r\n',
+    'transfer-encoding: chunked\r\n',
+    'X: a\x00\r\n',
+    `X: ${'v'.repeat(70 * 1024)}\r\n`,
+  ]) {
+    assert.is(feed([`0\r\n${bad}\r\n`]), -1, JSON.stringify(bad));
+  }
+});
+
 test('reset makes a scanner reusable for the next message', () => {
   const scanner = new ChunkedScanner();
   const one = Buffer.from('3\r\nabc\r\n0\r\n\r\n');

@@ -68,8 +68,68 @@ test('method codes are exact and case-sensitive', () => {
   assert.is(request('GET / HTTP/1.1\r\nHost: h\r\n\r\n').methodCode, GET);
   assert.is(request('HEAD / HTTP/1.1\r\nHost: h\r\n\r\n').methodCode, HEAD);
   assert.is(request('CONNECT h:443 HTTP/1.1\r\nHost: h\r\n\r\n').methodCode, CONNECT);
-  assert.is(request('get / HTTP/1.1\r\nHost: h\r\n\r\n').methodCode, OTHER_METHOD);
+  assert.is(requestError('get / HTTP/1.1\r\nHost: h\r\n\r\n'), 'unknown method');
   assert.is(request('PURGE / HTTP/1.1\r\nHost: h\r\n\r\n').methodCode, OTHER_METHOD);
+});
+
+test('methods and targets are refused where a strict parser refuses them', () => {
+  for (const method of ['PROPFIND', 'M-SEARCH', 'QUERY', 'PATCH']) {
+    assert.is(request(`${method} / HTTP/1.1\r\nHost: h\r\n\r\n`).method, method);
+  }
+  for (const target of ['/a?b=c', '*', 'http://h/x', 'HTTPS://h:8/y?z', '//h/x', "/@:!$&'()*+,;=~%zz"]) {
+    assert.is(request(`OPTIONS ${target} HTTP/1.1\r\nHost: h\r\n\r\n`).target, target);
+  }
+  assert.is(request('CONNECT h:443 HTTP/1.1\r\nHost: h\r\n\r\n').target, 'h:443');
+  const refused: Array<[string, string]> = [
+    ['FOO / HTTP/1.1\r\nHost: h\r\n\r\n', 'unknown method'],
+    ['G(T / HTTP/1.1\r\nHost: h\r\n\r\n', 'malformed request line'],
+    ['GET a HTTP/1.1\r\nHost: h\r\n\r\n', 'malformed request target'],
+    ['GET h:80 HTTP/1.1\r\nHost: h\r\n\r\n', 'malformed request target'],
+    ['GET *x HTTP/1.1\r\nHost: h\r\n\r\n', 'malformed request target'],
+    ['GET ht-tp://h/ HTTP/1.1\r\nHost: h\r\n\r\n', 'malformed request target'],
+    ['GET /a#b HTTP/1.1\r\nHost: h\r\n\r\n', 'malformed request line'],
+    ['GET /\xff HTTP/1.1\r\nHost: h\r\n\r\n', 'malformed request line'],
+    ['GET /\x7f HTTP/1.1\r\nHost: h\r\n\r\n', 'invalid character in head'],
+  ];
+  for (const [text, error] of refused) assert.is(requestError(text), error, JSON.stringify(text));
+});
+
+test('Content-Length with optional whitespace is accepted and forwarded as `Content-Length: N`', () => {
+  for (const field of ['Content-Length:\t42\t', 'Content-Length:42', 'Content-Length:  42 ']) {
+    const head = request(`POST / HTTP/1.1\r\nHost: h\r\n${field}\r\nX-After: 1\r\n\r\n`);
+    assert.is(head.length, 42, field);
+    assert.is(
+      forwardRequestHead(head, '127.0.0.1').toString('latin1'),
+      'POST / HTTP/1.1\r\nHost: h\r\nX-After: 1\r\nContent-Length: 42\r\n' +
+        'X-Forwarded-For: 127.0.0.1\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: h\r\n\r\n',
+      field,
+    );
+  }
+  // The usual form is copied as it is.
+  const plain = request('POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 42\r\n\r\n');
+  assert.match(
+    forwardRequestHead(plain, '1.1.1.1').toString('latin1'),
+    /^POST \/ HTTP\/1\.1\r\nHost: h\r\nContent-Length: 42\r\n/,
+  );
+});
+
+test('a request’s Transfer-Encoding is forwarded as one normalised line; a client X-Forwarded-Port is dropped', () => {
+  const head = request(
+    'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip ,\r\nX-Forwarded-Port: 443\r\nTransfer-Encoding:\tChunked\t\r\n\r\n',
+  );
+  assert.is(head.framing, CHUNKED_BODY);
+  assert.is(
+    forwardRequestHead(head, '127.0.0.1').toString('latin1'),
+    'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n' +
+      'X-Forwarded-For: 127.0.0.1\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: h\r\n\r\n',
+  );
+  for (const te of ['xchunked', 'chunked, identity', '"chunked"', 'a b, chunked', ',', 'chunked;q=1']) {
+    assert.is(
+      requestError(`POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: ${te}\r\n\r\n`),
+      'unsupported transfer-encoding',
+      te,
+    );
+  }
 });
 
 test('reports an incomplete head until the empty line arrives, and a too large one past the limit', () => {

@@ -5,11 +5,13 @@ import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Router, type Upstream } from '../lib/router/router.js';
+import { destroyRawClients, RawClient, within } from './support/raw-client.js';
 
 // ---- harness: every server, socket and router a test opens is closed after it ----
 
 const cleanups: Array<() => unknown> = [];
 test.after.each(async () => {
+  destroyRawClients();
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
@@ -118,73 +120,6 @@ async function deadPort(): Promise<number> {
   const { port } = server.address() as net.AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
-}
-
-/** Rejects if `promise` has not settled after `ms`: a stuck proxy fails the test instead of hanging it. */
-function within<T>(promise: Promise<T>, what: string, ms = 5000): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** A raw client connection with helpers to read the bytes received so far. */
-class RawClient {
-  readonly socket: net.Socket;
-  received = Buffer.alloc(0);
-  closed = false;
-  private waiters: Array<() => void> = [];
-
-  constructor(port: number) {
-    this.socket = net.connect(port, '127.0.0.1');
-    this.socket.on('data', (d) => {
-      this.received = Buffer.concat([this.received, d]);
-      this.wake();
-    });
-    this.socket.on('error', () => {});
-    this.socket.on('close', () => {
-      this.closed = true;
-      this.wake();
-    });
-    cleanups.push(() => this.socket.destroy());
-  }
-
-  private wake(): void {
-    for (const w of this.waiters.splice(0)) w();
-  }
-
-  text(): string {
-    return this.received.toString('latin1');
-  }
-
-  /** Waits until `predicate` holds for the bytes received (or the connection closed). */
-  async until(predicate: (text: string) => boolean, what: string): Promise<string> {
-    await within(
-      (async () => {
-        while (!predicate(this.text())) {
-          if (this.closed) throw new Error(`connection closed before ${what}; got ${JSON.stringify(this.text())}`);
-          await new Promise<void>((resolve) => this.waiters.push(resolve));
-        }
-      })(),
-      what,
-    );
-    return this.text();
-  }
-
-  async untilClosed(): Promise<string> {
-    await within(
-      (async () => {
-        while (!this.closed) await new Promise<void>((resolve) => this.waiters.push(resolve));
-      })(),
-      'the connection to close',
-    );
-    return this.text();
-  }
-
-  write(data: string | Buffer): void {
-    this.socket.write(data);
-  }
 }
 
 /** Counts response status lines in `text`. */
@@ -1035,6 +970,61 @@ test('malformed or smuggling-prone requests get 400 and a closed connection', as
   assert.is(up.seen.length, 0, 'nothing reached the upstream');
   // The router is still serving.
   assert.is((await request(port)).status, 200);
+});
+
+test('a framing error after the upstream got the head: 400, both connections closed, nothing reused', async () => {
+  const { router, port } = await startRouter();
+  const aborted: string[] = [];
+  const up = await startUpstream('A');
+  up.server.prependListener('request', (req: http.IncomingMessage) => {
+    req.on('error', () => aborted.push(req.url ?? ''));
+  });
+  router.setRoute('app', [up.upstream]);
+  const client = new RawClient(port);
+  client.write('POST /broken HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n');
+  await within(
+    (async () => {
+      while (up.connections() === 0) await new Promise((r) => setTimeout(r, 5));
+    })(),
+    'the head at the upstream',
+  );
+  // Whitespace after the chunk size without an extension: a strict parser refuses it.
+  client.write('a \r\n0123456789\r\n0\r\n\r\n');
+  const text = await client.untilClosed();
+  // The router's own answer (node:http's refusal, relayed, would have no body).
+  assert.match(text, /^HTTP\/1\.1 400 Bad Request\r\nContent-Type: text\/plain; charset=utf-8\r\n/);
+  assert.match(text, /\r\nConnection: close\r\n\r\nbad request\n$/);
+  await within(
+    (async () => {
+      while (aborted.length === 0) await new Promise((r) => setTimeout(r, 5));
+    })(),
+    'the upstream to see its connection end mid-request',
+  );
+  assert.equal(aborted, ['/broken']);
+  assert.is(up.seen.length, 0, 'no request completed at the upstream');
+  const next = await request(port, { path: '/next' });
+  assert.is(next.status, 200);
+  assert.is(up.connections(), 2, 'the broken upstream connection was not reused');
+  assert.equal(
+    up.seen.map((s) => s.url),
+    ['/next'],
+  );
+});
+
+test('a complete request with a body followed by the client’s FIN still gets its response', async () => {
+  const { router, port } = await startRouter();
+  const up = await startUpstream('A', (_req, res, body) => res.end(`got ${body}`));
+  router.setRoute('app', [up.upstream]);
+  const client = new RawClient(port);
+  // The body is complete in the same packet as the FIN, while the upstream connection is still being opened.
+  client.socket.end('POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello');
+  const text = await client.untilClosed();
+  assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
+  assert.ok(text.endsWith('got hello'));
+  const cut = new RawClient(port);
+  cut.socket.end('POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhel');
+  assert.is(await cut.untilClosed(), '', 'a body cut short by the FIN gets no answer');
+  assert.is(up.seen.length, 1);
 });
 
 test('an oversized request head gets 431', async () => {

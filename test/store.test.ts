@@ -59,7 +59,17 @@ test('a fresh file gets the whole schema, owner-only permissions and WAL', () =>
     .prepare<[], { name: string }>(`SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`)
     .all()
     .map((t) => t.name);
-  assert.equal(tables, ['apps', 'config_vars', 'deployments', 'first_deploy', 'live', 'logs', 'processes', 'releases']);
+  assert.equal(tables, [
+    'apps',
+    'config_vars',
+    'deployment_phases',
+    'deployments',
+    'first_deploy',
+    'live',
+    'logs',
+    'processes',
+    'releases',
+  ]);
   db.close();
   store.close();
 });

@@ -44,11 +44,11 @@ engineTest('the release image is pushed to swarm.registry and the services run i
   assert.is(record.status, 'success');
   assert.equal(await registry.tags(`slipway/${app}`), ['1']);
   const [service] = await docker.listServices({ filters: { label: [`slipway.app=${app}`] } });
-  const spec = service?.Spec?.TaskTemplate as { ContainerSpec?: { Image?: string } };
+  const spec = service?.Spec?.TaskTemplate as { ContainerSpec?: { Image?: string } } | undefined;
   // Pinned by digest: a node that has the image starts it, any other pulls it from the registry.
   const image = await docker.getImage(`${repository}:1`).inspect();
-  assert.ok(image.RepoDigests.includes(spec.ContainerSpec?.Image ?? ''), spec.ContainerSpec?.Image);
-  assert.ok(spec.ContainerSpec?.Image?.startsWith(`${repository}@sha256:`));
+  assert.ok(image.RepoDigests.includes(spec?.ContainerSpec?.Image ?? ''), spec?.ContainerSpec?.Image);
+  assert.ok(spec?.ContainerSpec?.Image?.startsWith(`${repository}@sha256:`));
   assert.is((await get(port)).body, 'v1');
   const logs = await e2e.run(['logs', record.id]);
   assert.ok(logs.stdout.includes(`pushed ${repository}:1`), logs.stdout);

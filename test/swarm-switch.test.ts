@@ -89,7 +89,8 @@ engineTest(
     const services = await docker.listServices({ filters: { label: [`slipway.app=${app}`] } });
     assert.is(services.length, 3);
     for (const s of services) {
-      assert.is((s.Spec?.TaskTemplate as { ContainerSpec?: { Image?: string } }).ContainerSpec?.Image, image?.Id);
+      const task = s.Spec?.TaskTemplate as { ContainerSpec?: { Image?: string } } | undefined;
+      assert.is(task?.ContainerSpec?.Image, image?.Id);
     }
     gate.open = true;
     const { code, record, stderr } = await deploying;

@@ -2,7 +2,7 @@ import { AgentClient } from '../../lib/control/client.js';
 import { SlipwayError } from '../../lib/core/errors.js';
 import { defineCommand } from '../command.js';
 
-export const { run } = defineCommand({}, async ({ positionals }, io) => {
+export const { run, options } = defineCommand({}, async ({ positionals }, io) => {
   const action = positionals[0] ?? 'status';
   const client = new AgentClient();
   if (action === 'start') {

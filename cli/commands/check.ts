@@ -4,7 +4,7 @@ import { formatBytes, formatDuration } from '../../lib/core/units.js';
 import { defineCommand } from '../command.js';
 import { preflight } from '../preflight.js';
 
-export const { run } = defineCommand({}, async ({ positionals }, io) => {
+export const { run, options } = defineCommand({}, async ({ positionals }, io) => {
   const { config, procfile, warnings } = await preflight(positionals[0] ?? '.');
   await loadPlugins(config.plugins, config.dir);
   // Counted as the runtimes count them, so a formation type missing from the Procfile fails here too.

@@ -111,7 +111,7 @@ async function setAsRelease(
   return 1;
 }
 
-export const { run } = defineCommand({ ...appOption, reveal: { type: 'boolean' } }, async (args, io) => {
+export const { run, options } = defineCommand({ ...appOption, reveal: { type: 'boolean' } }, async (args, io) => {
   const app = await resolveApp(args.values.app);
   const client = await agent();
   if (args.command === 'config') {

@@ -4,7 +4,7 @@ import { defineCommand } from '../command.js';
 import { preflight } from '../preflight.js';
 import { runDeployment } from '../run-deployment.js';
 
-export const { run } = defineCommand(
+export const { run, options } = defineCommand(
   { ...appOption, revision: { type: 'string' }, 'no-wait': { type: 'boolean' } },
   async ({ values, positionals }, io) => {
     const { config, procfile, warnings } = await preflight(positionals[0] ?? '.', values.app as string | undefined);

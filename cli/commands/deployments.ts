@@ -2,15 +2,17 @@ import type { DeploymentRecord } from '../../lib/core/context.js';
 import { agent } from '../app.js';
 import { appOption } from '../args.js';
 import { defineCommand } from '../command.js';
+import { isRollbackTarget } from '../rollback-targets.js';
 import { table } from '../table.js';
 
-export const { run } = defineCommand({ ...appOption, limit: { type: 'string' } }, async ({ values }, io) => {
+export const { run, options } = defineCommand({ ...appOption, limit: { type: 'string' } }, async ({ values }, io) => {
   const client = await agent();
   const query = new URLSearchParams({ limit: String(values.limit ?? 50) });
   if (values.app) query.set('app', String(values.app));
   const list = await client.call<DeploymentRecord[]>('GET', `/deployments?${query}`);
   if (io.json) {
-    io.data(list);
+    // Only a successful deployment made a release that `slipway rollback` can deploy again.
+    io.data(list.map((d) => ({ ...d, rollbackTarget: isRollbackTarget(d) })));
     return 0;
   }
   if (list.length === 0) {
@@ -23,7 +25,7 @@ export const { run } = defineCommand({ ...appOption, limit: { type: 'string' } }
       list.map((d) => [
         d.id.slice(0, 8),
         d.app,
-        `v${d.release}`,
+        isRollbackTarget(d) || !d.finishedAt ? `v${d.release}` : `(v${d.release})`,
         d.version.slice(0, 12),
         d.kind,
         d.status,
@@ -33,5 +35,8 @@ export const { run } = defineCommand({ ...appOption, limit: { type: 'string' } }
       ]),
     ),
   );
+  if (list.some((d) => !isRollbackTarget(d) && d.finishedAt)) {
+    io.out(io.color.dim('(vN): the deployment failed, so vN never served and is no rollback target'));
+  }
   return 0;
 });

@@ -34,7 +34,11 @@ app: ${app}
 #   memory: 512MB
 # stop:
 #   grace: 30s           # SIGTERM, then SIGKILL after this
-# keepReleases: 5        # release directories kept on disk for rollbacks (process runtime)
+# keepReleases: 5        # successful releases whose directories stay on disk for rollbacks (process runtime)
+
+# docker:                # runtime: docker only
+#   buildArgs:           # the Dockerfile's ARGs, passed to its build
+#     NODE_ENV: production
 
 # mode: postdeploy       # or heroku: the Procfile \`release\` runs before anything starts
 
@@ -43,7 +47,7 @@ app: ${app}
 `;
 }
 
-export const { run } = defineCommand({ ...appOption, force: { type: 'boolean' } }, async ({ values }, io) => {
+export const { run, options } = defineCommand({ ...appOption, force: { type: 'boolean' } }, async ({ values }, io) => {
   const dir = process.cwd();
   const file = join(dir, '.slipwayrc.yaml');
   if (existsSync(file) && !values.force) {

@@ -10,7 +10,7 @@ import { defineCommand } from '../command.js';
 
 const MODES: readonly Mode[] = ['postdeploy', 'heroku'];
 
-export const { run } = defineCommand(
+export const { run, options } = defineCommand(
   { ...appOption, write: { type: 'boolean' }, force: { type: 'boolean' }, mode: { type: 'string' } },
   async ({ values, positionals }, io) => {
     const [platform, dirArg, extra] = positionals;

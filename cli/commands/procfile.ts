@@ -5,7 +5,7 @@ import { parseProcfile } from '../../lib/procfile/procfile.js';
 import { defineCommand } from '../command.js';
 import { printError } from '../print-error.js';
 
-export const { run } = defineCommand({}, async ({ positionals }, io) => {
+export const { run, options } = defineCommand({}, async ({ positionals }, io) => {
   const [action, path = 'Procfile'] = positionals;
   if (action !== 'check')
     throw new SlipwayError('USAGE', 'procfile: the only action is `check` (slipway procfile check [path])');

@@ -139,7 +139,7 @@ async function retry(client: AgentClient, app: string, io: Io): Promise<number> 
   return record.status === 'success' ? 0 : 1;
 }
 
-export const { run } = defineCommand({ ...appOption }, async ({ values, positionals, command }, io) => {
+export const { run, options } = defineCommand({ ...appOption }, async ({ values, positionals, command }, io) => {
   const app = await resolveApp(values.app);
   const client = await agent();
   if (command === 'releases:output') return output(client, app, positionals[0], io);

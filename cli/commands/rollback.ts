@@ -8,6 +8,7 @@ import { agent, resolveApp } from '../app.js';
 import { appOption } from '../args.js';
 import { defineCommand } from '../command.js';
 import { configCache } from '../config-cache.js';
+import { notATarget } from '../rollback-targets.js';
 import { runDeployment } from '../run-deployment.js';
 
 interface ReleaseRow {
@@ -16,7 +17,7 @@ interface ReleaseRow {
   artifact: { path?: string; image?: string };
 }
 
-export const { run } = defineCommand({ ...appOption }, async ({ values, positionals }, io) => {
+export const { run, options } = defineCommand({ ...appOption }, async ({ values, positionals }, io) => {
   const app = await resolveApp(values.app);
   const client = await agent();
   const releases = await client.call<ReleaseRow[]>('GET', `/apps/${app}/releases`);
@@ -26,7 +27,7 @@ export const { run } = defineCommand({ ...appOption }, async ({ values, position
   if (positionals[0]) {
     const n = Number(positionals[0].replace(/^v/, ''));
     target = releases.find((r) => r.release === n);
-    if (!target) throw new SlipwayError('RELEASE_NOT_FOUND', `${app} has no release ${positionals[0]}`);
+    if (!target) throw new SlipwayError('RELEASE_NOT_FOUND', notATarget(app, positionals[0], n, deployments));
   } else {
     // The release before the live one.
     target = releases.find((r) => live && r.release < live.release);

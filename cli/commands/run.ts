@@ -21,7 +21,7 @@ function print(io: Io, m: { stream: 'stdout' | 'stderr'; line: string }): void {
   else (m.stream === 'stderr' ? io.err : io.out)(m.line);
 }
 
-export const { run } = defineCommand({ ...appOption }, async ({ values, positionals }, io) => {
+export const { run, options } = defineCommand({ ...appOption }, async ({ values, positionals }, io) => {
   if (positionals.length === 0) throw new SlipwayError('USAGE', 'run: give a command, e.g. `slipway run -- ls -la`');
   const app = await resolveApp(values.app);
   const client = await agent();

@@ -16,7 +16,7 @@ function uptime(since: number): string {
   return formatDuration(Math.round((Date.now() - since) / 1000) * 1000);
 }
 
-export const { run } = defineCommand({}, async (_args, io) => {
+export const { run, options } = defineCommand({}, async (_args, io) => {
   const client = await agent();
   const apps = await client.call<AppStatus[]>('GET', '/apps');
   if (io.json) {

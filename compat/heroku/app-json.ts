@@ -4,7 +4,7 @@
  * other key, listed as not carried over.
  */
 import { type JsonPath, JsonSyntaxError, parseJson } from './json-source.js';
-import { formatSource, type InputProblem, type NotCarried } from './problems.js';
+import { formatSource, type InputProblem, keyNames, type NotCarried } from './problems.js';
 
 export const APP_JSON = 'app.json';
 
@@ -80,8 +80,12 @@ export function parseAppJson(text: string, file = APP_JSON): { appJson?: AppJson
     return { problems };
   }
   const out: AppJson = { env: [], formation: [], buildpacks: [], notCarried: [] };
-  const notCarried = (path: JsonPath, detail: string) =>
-    out.notCarried.push({ source: source(path), key: keyName(path), detail });
+  /** `value` is what is not carried: the key names of an object (or of a list's objects) are listed with it. */
+  const notCarried = (path: JsonPath, detail: string, value?: unknown) => {
+    const maps = isObject(value) ? [value] : Array.isArray(value) ? value.filter(isObject) : [];
+    const keys = keyNames(maps.map((m) => Object.keys(m)));
+    out.notCarried.push({ source: source(path), key: keyName(path), detail, ...(keys ? { keys } : {}) });
+  };
   const text1 = (path: JsonPath, v: unknown): string | undefined => {
     if (typeof v === 'string' && v.trim() !== '') return v;
     problem(path, `${keyName(path)} must be a non-empty string`);
@@ -122,9 +126,9 @@ export function parseAppJson(text: string, file = APP_JSON): { appJson?: AppJson
         break;
       }
       default:
-        if (METADATA.has(k)) notCarried(path, 'Heroku Button and dashboard metadata; slipway has no use for it');
-        else if (k in UNSUPPORTED) notCarried(path, UNSUPPORTED[k]!);
-        else notCarried(path, 'not an app.json key slipway knows');
+        if (METADATA.has(k)) notCarried(path, 'Heroku Button and dashboard metadata; slipway has no use for it', v);
+        else if (k in UNSUPPORTED) notCarried(path, UNSUPPORTED[k]!, v);
+        else notCarried(path, 'not an app.json key slipway knows', v);
     }
   }
   return { appJson: out, problems };
@@ -142,7 +146,7 @@ export function parseAppJson(text: string, file = APP_JSON): { appJson?: AppJson
         if (name === 'postdeploy') out.postdeploy = { value: c, source: source(p) };
         else out.prPredestroy = { value: c, source: source(p) };
       } else {
-        notCarried(p, 'not a script Heroku runs on its own (it knows postdeploy and pr-predestroy)');
+        notCarried(p, 'not a script Heroku runs on its own (it knows postdeploy and pr-predestroy)', command);
       }
     }
   }
@@ -166,7 +170,7 @@ export function parseAppJson(text: string, file = APP_JSON): { appJson?: AppJson
       const entry: AppJsonEnvVar = { key: name, required: true, secret: false, source: source(p) };
       for (const [field, fv] of Object.entries(spec)) {
         const fp = [...p, field];
-        if (!ENV_KEYS.has(field)) notCarried(fp, 'not an env variable setting app.json defines');
+        if (!ENV_KEYS.has(field)) notCarried(fp, 'not an env variable setting app.json defines', fv);
         else if (field === 'value') {
           if (typeof fv === 'string') entry.value = fv;
           else problem(fp, `env.${name}.value must be a string`);
@@ -197,7 +201,7 @@ export function parseAppJson(text: string, file = APP_JSON): { appJson?: AppJson
       const entry: AppJsonFormation = { type, source: source(p) };
       for (const [field, fv] of Object.entries(spec)) {
         const fp = [...p, field];
-        if (!FORMATION_KEYS.has(field)) notCarried(fp, 'not a formation setting app.json defines');
+        if (!FORMATION_KEYS.has(field)) notCarried(fp, 'not a formation setting app.json defines', fv);
         else if (field === 'quantity') {
           if (typeof fv === 'number' && Number.isInteger(fv) && fv >= 0) entry.quantity = fv;
           else problem(fp, `formation.${type}.quantity must be a whole number, 0 or more`);

@@ -219,6 +219,14 @@ export function herokuYmlChanges(yml: HerokuYml, usesProcfile: boolean, releaseC
       detail: `heroku.yml ran it in the \`${yml.release.image}\` image${dockerfile ? ` (${dockerfile})` : ''}. slipway runs it in the one app image, so \`${releaseCommand ?? yml.release.command}\` and what it needs must be in ${web?.path ?? 'the Dockerfile'}.`,
     });
   }
+  if (yml.buildArgs.length > 0 && web) {
+    out.push({
+      id: 'build-config',
+      source: yml.buildArgs[0]!.source,
+      title: 'build.config becomes `docker.buildArgs`',
+      detail: `${keys(yml.buildArgs.map((a) => a.key))}: passed to the Docker build of ${web.path} as build arguments (\`ARG\` in the Dockerfile), as Heroku did; they go into \`docker.buildArgs\` in .slipwayrc.yaml.`,
+    });
+  }
   if (yml.setupConfig.length > 0) {
     out.push({
       id: 'setup-config',

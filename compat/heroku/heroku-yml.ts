@@ -1,10 +1,11 @@
 /**
  * Reads a heroku.yml (Heroku's manifest for apps built from a Dockerfile):
- * `build.docker`, `release` (`command`, `image`), `run`, and `setup.config`.
- * Everything else is listed as not carried over.
+ * `build.docker`, `build.config` (build arguments), `release` (`command`,
+ * `image`), `run`, and `setup.config`. Everything else is listed as not
+ * carried over, with the key names of its value.
  */
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
-import { formatSource, type InputProblem, type NotCarried } from './problems.js';
+import { formatSource, type InputProblem, keyNames, type NotCarried } from './problems.js';
 
 export const HEROKU_YML = 'heroku.yml';
 
@@ -23,6 +24,8 @@ export interface HerokuYml {
   run: YmlProcess[];
   /** `setup.config`: config vars set when the app was created. */
   setupConfig: { key: string; value: string; source: string }[];
+  /** `build.config`: Docker build arguments, as `docker.buildArgs`. */
+  buildArgs: { key: string; value: string; source: string }[];
   notCarried: NotCarried[];
 }
 
@@ -50,7 +53,7 @@ export function parseHerokuYml(text: string, file = HEROKU_YML): { herokuYml?: H
   if (syntax.length > 0) return { problems: syntax };
 
   const problems: InputProblem[] = [];
-  const out: HerokuYml = { dockerfiles: [], run: [], setupConfig: [], notCarried: [] };
+  const out: HerokuYml = { dockerfiles: [], run: [], setupConfig: [], buildArgs: [], notCarried: [] };
   const root = doc.contents;
   if (root === null || (isScalar(root) && root.value === null)) return { herokuYml: out, problems };
   if (!isMap(root)) {
@@ -73,8 +76,27 @@ export function parseHerokuYml(text: string, file = HEROKU_YML): { herokuYml?: H
   const src = (node: unknown) => formatSource({ file, ...at(node) });
   const name = (path: Path) => path.join('.');
   const problem = (node: unknown, message: string) => problems.push({ file, ...at(node), message });
-  const notCarried = (node: unknown, path: Path, detail: string) =>
-    out.notCarried.push({ source: src(node), key: name(path), detail });
+  /** `value`, when given, is the node of what is not carried: its key names are listed with it. */
+  const notCarried = (node: unknown, path: Path, detail: string, value?: unknown) => {
+    const maps = isMap(value) ? [value] : isSeq(value) ? value.items.filter(isMap) : [];
+    const keys = keyNames(maps.map((m) => m.items.map((p) => String(isScalar(p.key) ? p.key.value : p.key))));
+    out.notCarried.push({ source: src(node), key: name(path), detail, ...(keys ? { keys } : {}) });
+  };
+  /** `KEY: value` pairs of a mapping, numbers kept as written (`1.10` is a version, not 1.1). */
+  const pairs = (node: unknown, path: Path) => {
+    const found: { key: string; value: string; source: string }[] = [];
+    for (const [key, keyN, value] of entries(node, path)) {
+      const text =
+        isScalar(value) && value.value !== null
+          ? typeof value.value === 'string'
+            ? value.value
+            : (value.source ?? String(value.value))
+          : undefined;
+      if (text === undefined) problem(value, `${name([...path, key])} must be a value`);
+      else found.push({ key, value: text, source: src(keyN) });
+    }
+    return found;
+  };
   /** The pairs of a mapping node, each with the node of its key (for positions). */
   const entries = (node: unknown, path: Path): [string, Node, unknown][] => {
     if (!isMap(node)) {
@@ -112,7 +134,7 @@ export function parseHerokuYml(text: string, file = HEROKU_YML): { herokuYml?: H
     else if (section === 'release') readRelease(value, keyNode);
     else if (section === 'run') readRun(value);
     else if (section === 'setup') readSetup(value);
-    else notCarried(keyNode, [section], 'not a heroku.yml section (build, release, run, setup)');
+    else notCarried(keyNode, [section], 'not a heroku.yml section (build, release, run, setup)', value);
   }
   return { herokuYml: out, problems };
 
@@ -124,10 +146,10 @@ export function parseHerokuYml(text: string, file = HEROKU_YML): { herokuYml?: H
           if (p) out.dockerfiles.push({ type, path: p, source: src(tn) });
         }
       } else if (k === 'config') {
-        notCarried(kn, ['build', 'config'], 'Docker build arguments: slipway builds the Dockerfile without build args');
+        out.buildArgs.push(...pairs(v, ['build', 'config']));
       } else if (k === 'languages' || k === 'packages') {
-        notCarried(kn, ['build', k], 'buildpack builds from heroku.yml are not supported; use a Dockerfile');
-      } else notCarried(kn, ['build', k], 'not a heroku.yml build setting');
+        notCarried(kn, ['build', k], 'buildpack builds from heroku.yml are not supported; use a Dockerfile', v);
+      } else notCarried(kn, ['build', k], 'not a heroku.yml build setting', v);
     }
   }
 
@@ -137,7 +159,7 @@ export function parseHerokuYml(text: string, file = HEROKU_YML): { herokuYml?: H
     for (const [k, kn, v] of entries(node, ['release'])) {
       if (k === 'command') command = commandOf(v, ['release', 'command']);
       else if (k === 'image') image = scalarText(v, ['release', 'image']);
-      else notCarried(kn, ['release', k], 'not a heroku.yml release setting (command, image)');
+      else notCarried(kn, ['release', k], 'not a heroku.yml release setting (command, image)', v);
     }
     if (command) out.release = { command, ...(image ? { image } : {}), source: src(keyNode) };
     else if (isMap(node) && !node.items.some((p) => isScalar(p.key) && p.key.value === 'command')) {
@@ -153,7 +175,7 @@ export function parseHerokuYml(text: string, file = HEROKU_YML): { herokuYml?: H
         for (const [k, kn, fv] of entries(v, ['run', type])) {
           if (k === 'command') command = commandOf(fv, ['run', type, 'command']);
           else if (k === 'image') image = scalarText(fv, ['run', type, 'image']);
-          else notCarried(kn, ['run', type, k], 'not a heroku.yml process setting (command, image)');
+          else notCarried(kn, ['run', type, k], 'not a heroku.yml process setting (command, image)', fv);
         }
         out.run.push({ type, ...(command ? { command } : {}), ...(image ? { image } : {}), source: src(tn) });
       } else {
@@ -166,24 +188,15 @@ export function parseHerokuYml(text: string, file = HEROKU_YML): { herokuYml?: H
   function readSetup(node: unknown) {
     for (const [k, kn, v] of entries(node, ['setup'])) {
       if (k === 'config') {
-        for (const [key, keyN, value] of entries(v, ['setup', 'config'])) {
-          // Keep numbers as written: `1.10` is a version, not 1.1.
-          const text =
-            isScalar(value) && value.value !== null
-              ? typeof value.value === 'string'
-                ? value.value
-                : (value.source ?? String(value.value))
-              : undefined;
-          if (text === undefined) problem(value, `setup.config.${key} must be a value`);
-          else out.setupConfig.push({ key, value: text, source: src(keyN) });
-        }
+        out.setupConfig.push(...pairs(v, ['setup', 'config']));
       } else if (k === 'addons') {
         notCarried(
           kn,
           ['setup', 'addons'],
           'slipway provisions no add-ons: create the service yourself and set its URL with `slipway config:set`',
+          v,
         );
-      } else notCarried(kn, ['setup', k], 'not a heroku.yml setup setting');
+      } else notCarried(kn, ['setup', k], 'not a heroku.yml setup setting', v);
     }
   }
 }

@@ -42,8 +42,10 @@ export function renderPlan(plan: MigrationPlan, written: Written[] | null): stri
 
   out.push('', 'Not carried over:');
   if (plan.notCarried.length === 0) out.push('  nothing: every key was carried over or reported above');
-  for (const u of plan.notCarried)
-    out.push(...wrap(`${u.source} ${u.key}: ${u.detail}`, '  ').map((l, i) => (i ? `  ${l}` : l)));
+  for (const u of plan.notCarried) {
+    const keys = u.keys ? ` (keys: ${u.keys.join(', ')})` : '';
+    out.push(...wrap(`${u.source} ${u.key}${keys}: ${u.detail}`, '  ').map((l, i) => (i ? `  ${l}` : l)));
+  }
 
   out.push('', 'Next:');
   for (const step of plan.nextSteps) out.push(`  ${step}`);

@@ -136,6 +136,14 @@ export function buildPlan(app: HerokuApp, options: PlanOptions = {}): MigrationP
       detail: "the release command runs in the app's one image",
     });
   }
+  if (yml?.buildArgs.length && !yml.dockerfiles.length) {
+    notCarried.push({
+      source: yml.buildArgs[0]!.source,
+      key: 'build.config',
+      detail: 'heroku.yml builds no Dockerfile (no build.docker), so there is no Docker build to pass them to',
+      keys: yml.buildArgs.map((a) => a.key),
+    });
+  }
   if (appJson?.prPredestroy) {
     notCarried.push({
       source: appJson.prPredestroy.source,
@@ -205,7 +213,16 @@ export function buildPlan(app: HerokuApp, options: PlanOptions = {}): MigrationP
     app: name.name,
     mode,
     modeReason: options.mode && options.mode !== choice.mode ? 'chosen with --mode' : choice.reason,
-    ...(web ? { docker: { dockerfile: web.path } } : {}),
+    ...(web
+      ? {
+          docker: {
+            dockerfile: web.path,
+            ...(yml?.buildArgs.length
+              ? { buildArgs: Object.fromEntries(yml.buildArgs.map((a) => [a.key, a.value])) }
+              : {}),
+          },
+        }
+      : {}),
     formation: counts,
     env,
     envSources: [

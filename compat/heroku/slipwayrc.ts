@@ -5,7 +5,7 @@ export interface MigratedConfig {
   app: string;
   mode: Mode;
   modeReason: string;
-  docker?: { dockerfile: string };
+  docker?: { dockerfile: string; buildArgs?: Record<string, string> };
   formation: Record<string, number>;
   env: Record<string, string>;
   /** Where the env values come from: `app.json`, `heroku.yml setup.config`. */
@@ -44,6 +44,11 @@ export function renderSlipwayrc(c: MigratedConfig): string {
   ];
   if (c.docker) {
     out.push('', 'runtime: docker', 'docker:', `  dockerfile: ${scalar(c.docker.dockerfile)}`);
+    const args = Object.entries(c.docker.buildArgs ?? {});
+    if (args.length > 0) {
+      out.push('  # From heroku.yml build.config: passed to the Docker build (ARG in the Dockerfile).', '  buildArgs:');
+      for (const [k, v] of args) out.push(`    ${scalar(k)}: ${scalar(v)}`);
+    }
   }
   const formation = Object.entries(c.formation);
   if (formation.length > 0) {

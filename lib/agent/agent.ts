@@ -18,16 +18,17 @@ import type {
   Upstream,
 } from '../core/context.js';
 import { SlipwayError } from '../core/errors.js';
-import { processStartTime } from '../core/managed-process.js';
+import { sameProcessAlive, startTimeToEpochMs } from '../core/managed-process.js';
 import { Masker } from '../core/mask.js';
 import { freePort } from '../core/ports.js';
 import type { DeploymentStatus } from '../core/status.js';
 import { assertTransition } from '../core/status.js';
 import { Router } from '../router/router.js';
+import { APP_LOG_MAX_BYTES, AppLog } from './app-log.js';
 import { emptyTrash, pruneReleases } from './prune-releases.js';
 import { removeLeftoverScratch } from './scratch-copy.js';
-import type { ReleaseArtifact, Store } from './store.js';
-import { Supervisor } from './supervisor.js';
+import type { LiveRow, ProcessRow, ReleaseArtifact, Store } from './store.js';
+import { removeOutputFiles, Supervisor } from './supervisor.js';
 
 /** A deployment whose owner stops heartbeating for this long is aborted. */
 export const LEASE_MS = 4000;
@@ -53,6 +54,8 @@ interface LiveProcesses {
 export class Agent {
   readonly router: Router;
   readonly supervisor: Supervisor;
+  /** Output of processes whose deployment has ended. */
+  readonly appLog: AppLog;
   readonly startedAt = Date.now();
   #pending = new Map<string, Pending>();
   #live = new Map<string, LiveProcesses>();
@@ -64,14 +67,19 @@ export class Agent {
     readonly paths: AgentPaths,
     readonly log: (message: string) => void,
   ) {
+    this.appLog = new AppLog(paths, APP_LOG_MAX_BYTES, log);
     this.router = new Router({ log: (app: string, message: string) => log(`router ${app}: ${message}`) });
     this.supervisor = new Supervisor({
       paths,
       configVars: (app) => store.getConfigVars(app),
       // Called per line of process output: one insert, no lookup (the supervisor only
-      // stores output of processes that belong to a recorded deployment).
-      output: (app, deploymentId, phase, stream, line) => {
-        this.store.appendLogs(deploymentId, [{ phase, stream, line: this.#masker(app).mask(line), ts: Date.now() }]);
+      // stores output of processes that belong to a recorded deployment). A deployment's
+      // log ends with it: what its processes write afterwards goes to the app's log.
+      output: (app, deploymentId, phase, stream, line, name) => {
+        const masked = this.#masker(app).mask(line);
+        if (this.#pending.has(deploymentId) || name === undefined) {
+          this.store.appendLogs(deploymentId, [{ phase, stream, line: masked, ts: Date.now() }]);
+        } else this.appLog.append(app, { ts: Date.now(), process: name, stream, line: masked });
       },
       recordProcess: (p) => store.recordProcess(p),
       removeProcess: (key) => store.removeProcess(key),
@@ -91,7 +99,14 @@ export class Agent {
 
   // ── start-up and shutdown ──────────────────────────────────────────────
 
-  /** Puts back what a previous agent left: stray processes stopped, live releases serving again. */
+  /**
+   * Puts back what a previous agent left. The live formations it started
+   * are adopted where their processes still run (same pids, no restart) and
+   * only what died is started again; every other process it left (one-offs,
+   * a deployment cut short, a release being retired) is stopped. Each app's
+   * route is set before its port opens, so a reopened port never answers 404
+   * for an app with a live release. What was found and done goes to the log.
+   */
   async recover(): Promise<void> {
     const apps = this.store.listApps().map((app) => app.name);
     // Release directories pruned just before an earlier agent stopped.
@@ -102,16 +117,6 @@ export class Agent {
       apps.map((app) => scratchRoot(this.paths, app)),
       (line) => this.log(line),
     );
-    for (const p of this.store.listProcesses()) {
-      if (p.startedAt && processStartTime(p.pid) === p.startedAt) {
-        try {
-          process.kill(-p.pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-      this.store.removeProcess(p.key);
-    }
     for (const d of this.store.unfinishedDeployments()) {
       this.store.updateDeployment(d.id, {
         status: d.status === 'success' ? 'success' : 'aborted',
@@ -121,38 +126,86 @@ export class Agent {
             ? null
             : { code: 'DEPLOY_ABORTED', message: 'the agent restarted during the deployment' },
       });
+      this.log(
+        `deployment ${d.id} of ${d.app} was under way: recorded as ${d.status === 'success' ? 'success' : 'aborted'}`,
+      );
     }
+    const recorded = this.store.listProcesses();
+    const claimed = new Set<string>();
     await Promise.all(
       this.store.listLive().map(async (live) => {
-        const app = this.store.getApp(live.app);
-        if (!app?.port) return;
         try {
-          await this.#listen(live.app, app.port, app.host);
-          const release = this.store.getRelease(live.app, live.release);
-          const specs = (release?.processes ?? []) as unknown as ProcessSpec[];
-          if (live.runtime === 'process' && specs.length > 0 && specs[0]?.runtimeEnv) {
-            const start = release?.artifact.start;
-            const request: StartRequest = {
-              specs,
-              startTimeoutMs: start?.timeoutMs ?? 60_000,
-              graceMs: start?.graceMs ?? DEFAULT_GRACE_MS,
-              healthcheck: start?.healthcheck,
-            };
-            const started = await this.supervisor.start(live.app, live.deploymentId, request);
-            this.supervisor.markLive(live.deploymentId);
-            this.#live.set(live.app, { deploymentId: live.deploymentId, key: live.deploymentId, request });
-            this.router.setRoute(live.app, started.upstreams);
-            this.store.setLive(live.app, { ...live, upstreams: started.upstreams });
-          } else {
-            this.router.setRoute(live.app, live.upstreams);
-          }
+          await this.#restore(live, recorded, claimed);
         } catch (error) {
           this.log(`could not restore ${live.app}: ${(error as Error).message}`);
         }
       }),
     );
+    // Whatever was not adopted: one-offs, processes of deployments cut short or of retired releases.
+    for (const p of recorded) {
+      if (claimed.has(p.key)) continue;
+      if (p.startedAt && sameProcessAlive(p.pid, p.startedAt)) {
+        try {
+          process.kill(-p.pid, 'SIGKILL');
+          this.log(`stopped ${p.app} ${p.name} (pid ${p.pid}), left by the previous agent outside the live release`);
+        } catch {
+          // already gone
+        }
+      }
+      this.store.removeProcess(p.key);
+      removeOutputFiles(this.supervisor.outputFiles(p.app, p.key));
+    }
     this.#leaseTimer = setInterval(() => void this.#checkLeases(), 500);
     this.#leaseTimer.unref();
+  }
+
+  /** Serves one live release again: its processes adopted or restarted, its route set, then its port opened. */
+  async #restore(live: LiveRow, recorded: readonly ProcessRow[], claimed: Set<string>): Promise<void> {
+    const app = this.store.getApp(live.app);
+    if (!app?.port) return;
+    const release = this.store.getRelease(live.app, live.release);
+    const specs = (release?.processes ?? []) as unknown as ProcessSpec[];
+    if (live.runtime !== 'process' || specs.length === 0 || !specs[0]?.runtimeEnv) {
+      // Containers live on without the agent: only the route is needed.
+      this.router.setRoute(live.app, live.upstreams);
+      await this.#listen(live.app, app.port, app.host);
+      return;
+    }
+    const start = release?.artifact.start;
+    const request: StartRequest = {
+      specs,
+      startTimeoutMs: start?.timeoutMs ?? 60_000,
+      graceMs: start?.graceMs ?? DEFAULT_GRACE_MS,
+      healthcheck: start?.healthcheck,
+    };
+    // The live set's processes are recorded under one key (the deployment, or a config restart of it).
+    const mine = recorded.filter(
+      (p) => p.app === live.app && p.deploymentId === live.deploymentId && !p.key.startsWith('one-off:'),
+    );
+    const key = liveSetKey(mine) ?? live.deploymentId;
+    const found = new Map(
+      mine
+        .filter((p) => p.key === `${key}:${p.name}`)
+        .map((p) => [p.name, { pid: p.pid, startTime: p.startedAt, startedAt: startTimeToEpochMs(p.startedAt) }]),
+    );
+    for (const p of mine) if (p.key === `${key}:${p.name}`) claimed.add(p.key);
+    const result = await this.supervisor.adopt(
+      live.app,
+      live.deploymentId,
+      key,
+      request,
+      found,
+      live.upstreams.map((u) => u.port),
+    );
+    this.#live.set(live.app, { deploymentId: live.deploymentId, key, request });
+    this.router.setRoute(live.app, result.upstreams);
+    this.store.setLive(live.app, { ...live, upstreams: result.upstreams });
+    await this.#listen(live.app, app.port, app.host);
+    const parts = [
+      result.adopted.length ? `adopted ${result.adopted.join(', ')}` : '',
+      result.restarted.length ? `restarted ${result.restarted.join(', ')} (gone)` : '',
+    ].filter(Boolean);
+    this.log(`recovered ${live.app} release ${live.release}: ${parts.join('; ')}`);
   }
 
   async shutdown(graceMs = 10_000): Promise<void> {
@@ -175,6 +228,7 @@ export class Agent {
     await this.router.close();
     await this.supervisor.stopAll(graceMs);
     await Promise.all(this.#retirements);
+    this.appLog.close();
   }
 
   #checking = false;
@@ -615,4 +669,11 @@ export class Agent {
     }
     return this.store.recordFirstDeploy(app, { deploymentId: run.deploymentId, succeeded: run.exitCode === 0 });
   }
+}
+
+/** The supervisor key of the set the recorded processes of a live release belong to: the most recent when several. */
+function liveSetKey(processes: readonly ProcessRow[]): string | undefined {
+  const keys = processes.map((p) => p.key.slice(0, p.key.lastIndexOf(':')));
+  // A config restart's key (`<deployment>~<time>`) is newer than the deployment's own.
+  return keys.sort().at(-1);
 }

@@ -113,4 +113,12 @@ export const configChangesRequest = z.object({
   changes: z._default(z.record(z.string(), z.nullable(z.string())), {}),
 });
 
+/** `slipway dashboard`: 0 lets the system pick a free port. */
+export const dashboardRequest = z.object({
+  port: z._default(
+    z.number().check(z.refine(Number.isInteger, { error: 'must be a whole number' }), z.minimum(0), z.maximum(65535)),
+    0,
+  ),
+});
+
 export const firstDeployRequest = z.object({ deploymentId: z.string(), exitCode: z.number() });

@@ -14,6 +14,7 @@ import {
 } from 'node:fs';
 import { connect } from 'node:net';
 import { agentPaths } from '../control/paths.js';
+import { processStartTime, processStat, sameProcessAlive } from '../core/managed-process.js';
 import { Agent } from './agent.js';
 import { createControlServer, listenOnSocket } from './server.js';
 import { Store } from './store.js';
@@ -39,30 +40,35 @@ function socketAnswers(socket: string): Promise<boolean> {
   });
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** One agent per home: an exclusive lock file holding our pid; a stale one is taken over. */
+/**
+ * One agent per home: an exclusive lock file naming its holder by pid and
+ * kernel start time. A holder that is gone — exited, a zombie nobody reaped,
+ * or a pid now reused by another process (an app process the dead agent
+ * started, say) — holds nothing, and its lock is taken over.
+ */
 function takeLock(): boolean {
+  const me = `${process.pid} ${processStartTime(process.pid) ?? 0}`;
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(paths.lockFile, 'wx', 0o600);
-      writeFileSync(fd, String(process.pid));
+      writeFileSync(fd, me);
       closeSync(fd);
       return true;
     } catch {
-      const holder = Number(readFileSync(paths.lockFile, 'utf8').trim());
-      if (holder && holder !== process.pid && pidAlive(holder)) return false;
+      if (lockHeld(readFileSync(paths.lockFile, 'utf8'))) return false;
       unlinkSync(paths.lockFile);
     }
   }
   return false;
+}
+
+function lockHeld(content: string): boolean {
+  const [pid, startTime] = content.trim().split(/\s+/).map(Number);
+  if (!pid || pid === process.pid) return false;
+  if (startTime) return sameProcessAlive(pid, startTime);
+  // A lock written before start times were recorded: the pid alone, a zombie excepted.
+  const stat = processStat(pid);
+  return stat !== null && stat.state !== 'Z';
 }
 
 async function main(): Promise<void> {

@@ -127,6 +127,22 @@ export const migrations: readonly Migration[] = Object.freeze([
       `);
     },
   },
+  {
+    version: 3,
+    name: 'deployment phase marks',
+    up(db) {
+      db.exec(`
+        -- When a deployment entered each phase (epoch ms), for the dashboard's durations by phase:
+        -- build (status building), start (starting), switch (success), end (finished).
+        CREATE TABLE deployment_phases (
+          deployment_id TEXT NOT NULL REFERENCES deployments (id) ON DELETE CASCADE,
+          phase TEXT NOT NULL,
+          at INTEGER NOT NULL,
+          PRIMARY KEY (deployment_id, phase)
+        ) STRICT, WITHOUT ROWID;
+      `);
+    },
+  },
 ]);
 
 /** The schema version this code writes. */

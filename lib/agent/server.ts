@@ -6,6 +6,7 @@ import { SlipwayError, toSlipwayError } from '../core/errors.js';
 import type { Agent } from './agent.js';
 import {
   configChangesRequest,
+  dashboardRequest,
   finishRequest,
   firstDeployRequest,
   logsRequest,
@@ -16,6 +17,7 @@ import {
   statusRequest,
   switchRequest,
 } from './control-schemas.js';
+import { openDashboard } from './dashboard-host.js';
 
 type Params = Record<string, string>;
 interface RequestContext<B = unknown> {
@@ -118,10 +120,13 @@ function routes(agent: Agent, stop: () => void): [string, string, Handler][] {
     [
       'GET',
       '/deployments/:id/logs',
-      ({ params }) => {
+      ({ params, query }) => {
         if (!agent.store.getDeployment(params.id!)) {
           throw new SlipwayError('DEPLOY_NOT_FOUND', `no deployment ${params.id}`);
         }
+        // `?after=N`: only the lines after line N, each with its number (`slipway logs --follow`).
+        const after = query.get('after');
+        if (after !== null) return agent.store.getLogsAfter(params.id!, Number(after) || 0);
         return agent.store.getLogs(params.id!);
       },
     ],
@@ -168,6 +173,7 @@ function routes(agent: Agent, stop: () => void): [string, string, Handler][] {
       ),
     ],
     ['POST', '/deployments/:id/finish', withBody(finishRequest, ({ params, body }) => agent.finish(params.id!, body))],
+    ['POST', '/dashboard', withBody(dashboardRequest, ({ body }) => openDashboard(agent, body))],
     ['GET', '/apps', () => agent.apps()],
     ['GET', '/apps/:app/config', ({ params }) => agent.configVars(params.app!)],
     [

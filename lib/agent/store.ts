@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import Database from 'better-sqlite3';
 import type { ReleaseArtifact, ReleaseProcess, ReleaseRow } from '../control/protocol.js';
 import type { DeploymentKind, DeploymentRecord, LogLine, Upstream, Warning } from '../core/context.js';
@@ -230,6 +231,13 @@ const artifactOnly = (a: ReleaseArtifact): ReleaseArtifact => ({
   ...(a.start === undefined ? {} : { start: a.start }),
 });
 
+/** The phase a deployment enters with a status (see deployment_phases in migrations.ts). */
+const PHASE_OF_STATUS: Partial<Record<DeploymentStatus, string>> = {
+  building: 'build',
+  starting: 'start',
+  success: 'switch',
+};
+
 const now = () => new Date().toISOString();
 
 /** SQL NULL for null, not the JSON text `null`. */
@@ -321,6 +329,16 @@ function prepareAll(db: Database.Database) {
          AND (@phase IS NULL OR phase = @phase)
        ORDER BY seq`,
     ),
+    getLogsAfter: p<LogLine & { seq: number }>(
+      `SELECT seq, phase, stream, line, ts FROM logs
+       WHERE deployment_id = @id AND seq > @after
+         AND seq > (SELECT max(seq) FROM logs WHERE deployment_id = @id) - @limit
+       ORDER BY seq`,
+    ),
+
+    firstLogTs: p<{ ts: number | null }>(`SELECT min(ts) AS ts FROM logs WHERE deployment_id = ? AND phase = ?`),
+    markPhase: p(`INSERT INTO deployment_phases (deployment_id, phase, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`),
+    getPhases: p<{ phase: string; at: number }>(`SELECT phase, at FROM deployment_phases WHERE deployment_id = ?`),
 
     recordProcess: p(
       `INSERT OR REPLACE INTO processes (key, app, deployment_id, name, pid, started_at, recorded_at)
@@ -518,6 +536,10 @@ export class Store {
         durationMs,
         leaseExpiresAt: patch.leaseExpiresAt ?? row.lease_expires_at,
       });
+      // The first time a deployment reaches a phase is kept: durations by phase come from these.
+      const mark = status === current.status ? undefined : PHASE_OF_STATUS[status];
+      if (mark) this.s.markPhase.run(id, mark, Date.now());
+      if (finishedAt !== current.finishedAt && finishedAt !== null) this.s.markPhase.run(id, 'end', Date.now());
       return toDeployment(this.s.getDeployment.get(id)!);
     });
   }
@@ -577,7 +599,10 @@ export class Store {
       if (!this.s.getDeployment.get(deploymentId)) throw deploymentNotFound(deploymentId);
       const last = this.s.lastLogSeq.get(deploymentId)?.seq ?? 0;
       let seq = last;
-      for (const l of lines) this.s.insertLog.run(deploymentId, ++seq, l.phase, l.stream, l.line, l.ts);
+      // Stored as plain text: colours and other terminal control sequences are dropped.
+      for (const l of lines) {
+        this.s.insertLog.run(deploymentId, ++seq, l.phase, l.stream, stripVTControlCharacters(l.line), l.ts);
+      }
       // Deleting on every insert would cost a range scan per line; once per
       // `logTrimEvery` lines keeps the table within limit + logTrimEvery rows.
       if (Math.floor(seq / this.logTrimEvery) !== Math.floor(last / this.logTrimEvery)) {
@@ -589,6 +614,32 @@ export class Store {
   /** The newest `logLimit` lines, oldest first; with `phase`, only that phase's among them. */
   getLogs(deploymentId: string, opts: { phase?: string } = {}): LogLine[] {
     return this.s.getLogs.all({ id: deploymentId, limit: this.logLimit, phase: opts.phase ?? null });
+  }
+
+  /** Lines stored after line number `after` (0 for all), oldest first, each with its number: for following a log. */
+  getLogsAfter(deploymentId: string, after: number): (LogLine & { seq: number })[] {
+    return this.s.getLogsAfter.all({ id: deploymentId, after, limit: this.logLimit });
+  }
+
+  /** Lines after `seq` (oldest first, at most `limit`), with their seq: what a live view reads as it follows. */
+  logsAfter(deploymentId: string, seq: number, limit = 1000): (LogLine & { seq: number })[] {
+    return this.getLogsAfter(deploymentId, seq).slice(0, limit);
+  }
+
+  /**
+   * When the deployment entered each phase (epoch ms): `build`, `start`,
+   * `switch` and `end` as recorded with its status; `postdeploy` (and
+   * `release`) from the first line of the hook's output, which every runtime
+   * logs as the hook starts (`$ command`).
+   */
+  phaseMarks(deploymentId: string): Record<string, number> {
+    const marks: Record<string, number> = {};
+    for (const { phase, at } of this.s.getPhases.all(deploymentId)) marks[phase] = at;
+    for (const phase of ['release', 'postdeploy']) {
+      const ts = this.s.firstLogTs.get(deploymentId, phase)?.ts;
+      if (typeof ts === 'number') marks[phase] = Math.round(ts);
+    }
+    return marks;
   }
 
   // ── processes ─────────────────────────────────────────────────────────

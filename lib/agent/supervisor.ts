@@ -1,10 +1,13 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { outputDir } from '../control/paths.js';
 import type { OneOffRequest, ProcessSpec, StartRequest, StartResult } from '../control/protocol.js';
 import type { Upstream } from '../core/context.js';
 import { composeEnv, hostEnv } from '../core/env.js';
 import { SlipwayError } from '../core/errors.js';
-import { ManagedProcess, processStartTime } from '../core/managed-process.js';
 import { freePort } from '../core/ports.js';
 import { waitUntilReady } from '../core/readiness.js';
+import { AppProcess, type OutputFiles, processEnvValue } from './app-process.js';
 import { OneOffs } from './one-offs.js';
 import type { SupervisorHost } from './supervisor-host.js';
 
@@ -15,7 +18,7 @@ interface Entry {
   deploymentId: string;
   spec: ProcessSpec;
   port?: number;
-  proc: ManagedProcess;
+  proc: AppProcess;
   /** Live processes are restarted when they crash. */
   live: boolean;
   stopping: boolean;
@@ -137,14 +140,13 @@ export class Supervisor {
       runtime: port === undefined ? spec.runtimeEnv : { ...spec.runtimeEnv, PORT: String(port) },
     });
     const activity = new Set<() => void>();
-    const proc = new ManagedProcess({
+    const key = `${setKey}:${spec.name}`;
+    const proc = AppProcess.spawn({
       argv: ['/bin/sh', '-c', spec.command],
       cwd: spec.cwd,
       env,
-      onLine: (stream, line) => {
-        this.host.output(app, deploymentId, 'start', stream, line);
-        for (const listener of activity) listener();
-      },
+      files: this.outputFiles(app, key),
+      onLine: this.#onLine(app, deploymentId, spec.name, activity),
     });
     const entry: Entry = {
       app,
@@ -158,29 +160,43 @@ export class Supervisor {
       graceMs,
       activity,
     };
-    const key = `${setKey}:${spec.name}`;
     if (proc.pid > 0) {
-      this.host.recordProcess({
-        key,
-        app,
-        deploymentId,
-        name: spec.name,
-        pid: proc.pid,
-        startedAt: processStartTime(proc.pid) ?? 0,
-      });
+      this.host.recordProcess({ key, app, deploymentId, name: spec.name, pid: proc.pid, startedAt: proc.startTime });
     }
+    this.#supervise(entry, setKey, key);
+    return entry;
+  }
+
+  #onLine(app: string, deploymentId: string, name: string, activity: Set<() => void>) {
+    return (stream: 'stdout' | 'stderr', line: string) => {
+      this.host.output(app, deploymentId, 'start', stream, line, name);
+      for (const listener of activity) listener();
+    };
+  }
+
+  /** The files a process of an app appends its output to, by its supervisor key. */
+  outputFiles(app: string, key: string): OutputFiles {
+    const base = join(outputDir(this.host.paths, app), key.replace(/[^\w.-]/g, '_'));
+    return { stdout: `${base}.out`, stderr: `${base}.err` };
+  }
+
+  /** Once the process exits: forgotten, or restarted with backoff when it is live. */
+  #supervise(entry: Entry, setKey: string, key: string): void {
+    const { app, deploymentId, spec, port, graceMs, proc } = entry;
     void proc.exited.then((exit) => {
       this.host.removeProcess(key);
-      if (!entry.live || entry.stopping) return;
+      if (!entry.live || entry.stopping) {
+        removeOutputFiles(this.outputFiles(app, key));
+        return;
+      }
       // Whatever the leader left behind (a forked server) would hold the port.
       proc.signalGroup('SIGKILL');
       const uptime = Date.now() - proc.startedAt;
       if (uptime > STABLE_MS) entry.restarts = 0;
       const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** entry.restarts);
       entry.restarts++;
-      this.host.log(
-        `${app} ${spec.name} exited (${exit.signal ?? exit.code}); restarting in ${delay} ms (restart #${entry.restarts})`,
-      );
+      const status = exit.signal ?? exit.code ?? 'status unknown: it was adopted';
+      this.host.log(`${app} ${spec.name} exited (${status}); restarting in ${delay} ms (restart #${entry.restarts})`);
       setTimeout(() => {
         if (!entry.live || entry.stopping) return;
         const list = this.#entries.get(setKey);
@@ -191,7 +207,96 @@ export class Supervisor {
         list[list.indexOf(entry)] = next;
       }, delay).unref();
     });
+  }
+
+  #adoptOne(
+    app: string,
+    deploymentId: string,
+    key: string,
+    spec: ProcessSpec,
+    record: { pid: number; startTime: number; startedAt: number },
+    graceMs: number,
+  ): Entry | null {
+    const procKey = `${key}:${spec.name}`;
+    const activity = new Set<() => void>();
+    const proc = AppProcess.adopt({
+      ...record,
+      files: this.outputFiles(app, procKey),
+      onLine: this.#onLine(app, deploymentId, spec.name, activity),
+    });
+    if (!proc) return null;
+    const port = spec.web ? Number(processEnvValue(proc.pid, 'PORT')) || undefined : undefined;
+    if (spec.web && port === undefined) {
+      // A web process whose port cannot be read cannot be routed to: started again instead.
+      proc.signalGroup('SIGKILL');
+      return null;
+    }
+    const entry: Entry = {
+      app,
+      deploymentId,
+      spec,
+      port,
+      proc,
+      live: true,
+      stopping: false,
+      restarts: 0,
+      graceMs,
+      activity,
+    };
+    this.#supervise(entry, key, procKey);
     return entry;
+  }
+
+  /**
+   * Takes over the live formation a previous agent left running: each
+   * process recorded for it that is still the same process (pid and start
+   * time) is adopted as it is — same pid, same port, no restart — and only
+   * the ones that are gone are started again (on the port they had when it
+   * is known). Resolves once every restarted web process is ready; the
+   * adopted ones served all along.
+   */
+  async adopt(
+    app: string,
+    deploymentId: string,
+    key: string,
+    request: StartRequest,
+    found: ReadonlyMap<string, { pid: number; startTime: number; startedAt: number }>,
+    previousPorts: readonly number[] = [],
+  ): Promise<{ upstreams: Upstream[]; adopted: string[]; restarted: string[] }> {
+    const entries: Entry[] = [];
+    this.#entries.set(key, entries);
+    const adopted: string[] = [];
+    const restarted: string[] = [];
+    const slots = request.specs.map((spec) => {
+      const record = found.get(spec.name);
+      const entry = record ? this.#adoptOne(app, deploymentId, key, spec, record, request.graceMs) : null;
+      if (entry) adopted.push(`${spec.name} (pid ${entry.proc.pid})`);
+      else this.host.removeProcess(`${key}:${spec.name}`);
+      return entry ?? spec;
+    });
+    const held = new Set(slots.flatMap((slot) => ('proc' in slot && slot.port !== undefined ? [slot.port] : [])));
+    // Gone ones: started again, on a port the release had that no adopted process holds.
+    const spare = previousPorts.filter((port) => !held.has(port));
+    for (const slot of slots) {
+      if ('proc' in slot) {
+        entries.push(slot);
+        continue;
+      }
+      const port = slot.web ? (spare.shift() ?? (await freePort())) : undefined;
+      const entry = this.#spawn(app, deploymentId, key, slot, port, request.graceMs);
+      entry.live = true;
+      entries.push(entry);
+      restarted.push(slot.name);
+      if (entry.port !== undefined) {
+        await waitUntilReady({
+          port: entry.port,
+          deadline: Date.now() + request.startTimeoutMs,
+          exited: entry.proc.exited,
+          healthcheck: request.healthcheck,
+        });
+      }
+    }
+    return { upstreams: this.upstreams(key), adopted, restarted };
   }
 
   /** The deployment's processes now serve: crashes get restarted. */
@@ -238,4 +343,9 @@ export class Supervisor {
     this.oneOffs.endAll();
     await this.oneOffs.settleCleanups(CLEANUP_WAIT_MS);
   }
+}
+
+/** A stopped process's output files: read to the end already. */
+export function removeOutputFiles(files: OutputFiles): void {
+  for (const file of [files.stdout, files.stderr]) rmSync(file, { force: true });
 }

@@ -4,7 +4,7 @@
  */
 
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { SlipwayError } from '../core/errors.js';
 import type { ResolvedConfig, SlipwayConfig } from '../core/types.js';
 import { type ConfigCache, cachedConfig, storeConfig } from './cache.js';

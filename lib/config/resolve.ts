@@ -6,7 +6,7 @@
 
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { catalogue, SlipwayError } from '../core/errors.js';
+import { SlipwayError } from '../core/errors.js';
 import type { ResolvedConfig } from '../core/types.js';
 import { canonicalProcessType } from '../procfile/procfile.js';
 import { DEFAULTS, defaultAppName, display, settingsPath } from './defaults.js';
@@ -64,6 +64,9 @@ export function resolveConfig(raw: unknown, dir: string, file?: string): Resolve
       ...(config.docker?.image !== undefined ? { image: config.docker.image } : {}),
       ...(config.docker?.network !== undefined ? { network: config.docker.network } : {}),
       keepImages: config.docker?.keepImages ?? DEFAULTS.keepImages,
+      ...(config.docker?.buildArgs !== undefined
+        ? { buildArgs: config.docker.buildArgs as Record<string, string> }
+        : {}),
     },
     ...(config.swarm?.registry !== undefined ? { swarm: { registry: config.swarm.registry } } : {}),
   };
@@ -110,7 +113,9 @@ function invalid(problems: ConfigProblem[], appDir: string, file?: string): Slip
   const more = lines.length > 1 ? ` (and ${lines.length - 1} more)` : '';
   return new SlipwayError('CONFIG_INVALID', `${lines[0]}${more}`, {
     location: file ? { file: where, line: first?.line } : undefined,
-    details: lines.length > 1 ? `${lines.join('\n')}\n${catalogue.CONFIG_INVALID.details}` : undefined,
+    problems: located.map((p) => ({ where: `${where}${p.line ? `:${p.line}` : ''}`, message: p.message })),
+    details:
+      lines.length > 1 ? 'Fix each key named above; every key is described in docs/configuration.md.' : undefined,
     data: {
       ...(file ? { file } : {}),
       problems: located.map((p) => ({ path: formatPath(p.path, prefix), message: p.message, line: p.line })),

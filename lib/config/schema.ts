@@ -140,6 +140,27 @@ const env = z
     }),
   );
 
+const BUILD_ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** `docker.buildArgs`: the Dockerfile's `ARG`s; values are described, never quoted. */
+const buildArgs = z
+  .record(z.string(), envValue, {
+    error: 'must map build argument names to values, e.g. { BUNDLE_WITHOUT: "development:test" }',
+  })
+  .check(
+    z.superRefine((args, ctx) => {
+      for (const name of Object.keys(args)) {
+        if (!BUILD_ARG_NAME.test(name)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'is not a build argument name (letters, digits and "_", not starting with a digit)',
+            path: [name],
+          });
+        }
+      }
+    }),
+  );
+
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -205,6 +226,7 @@ export const configSchema = z.partial(
           image: z.optional(text('an image name')),
           network: z.optional(text('a Docker network name')),
           keepImages: z.optional(count({ type: 'must be a number of images', min: [1, 'must be at least 1'] })),
+          buildArgs: z.optional(buildArgs),
         },
         '{ image: my-app, keepImages: 5 }',
       ),

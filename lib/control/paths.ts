@@ -36,6 +36,14 @@ export function releaseDir(paths: AgentPaths, app: string, release: number): str
   return join(paths.apps, app, 'releases', String(release));
 }
 
+/**
+ * An app's output once its deployment has ended: NDJSON of AppLogEntry, kept
+ * bounded by rotation to `<file>.1` (lib/agent/app-log.ts writes, `slipway logs --tail` reads).
+ */
+export function appLogFile(paths: AgentPaths, app: string): string {
+  return join(paths.apps, app, 'output.log');
+}
+
 /** Where an app's one-offs get their private copies of a release. */
 export function scratchRoot(paths: AgentPaths, app: string): string {
   return join(paths.apps, app, 'scratch');
@@ -43,4 +51,9 @@ export function scratchRoot(paths: AgentPaths, app: string): string {
 
 export function scratchDir(paths: AgentPaths, app: string, name: string): string {
   return join(scratchRoot(paths, app), name);
+}
+
+/** Where an app's live processes append their output (they outlive the agent: see lib/agent/output-tail.ts). */
+export function outputDir(paths: AgentPaths, app: string): string {
+  return join(paths.apps, app, 'output');
 }

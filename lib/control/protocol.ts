@@ -118,6 +118,16 @@ export interface ReleaseProcess {
   runtimeEnv?: Record<string, string>;
 }
 
+/** A line of a live release's output, one JSON object per line of the app log (lib/control/paths.ts appLogFile). */
+export interface AppLogEntry {
+  /** Milliseconds since the epoch. */
+  ts: number;
+  /** `web-1`, `worker-2` */
+  process: string;
+  stream: 'stdout' | 'stderr';
+  line: string;
+}
+
 /** A release as the agent lists it (GET /apps/:app/releases). */
 export interface ReleaseRow {
   app: string;

@@ -149,9 +149,21 @@ export interface Location {
   source?: string;
 }
 
+/** One of several problems an error stands for (config keys, migration input), each with its own place. */
+export interface Problem {
+  /** `file:line:col`, as far as known. */
+  where?: string;
+  message: string;
+  /** The offending source line, and the column to mark in it. */
+  source?: string;
+  column?: number;
+}
+
 export interface SlipwayErrorOptions {
   cause?: unknown;
   location?: Location;
+  /** When the error stands for several problems: all of them, the first one also in the message. */
+  problems?: readonly Problem[];
   /** Overrides the deployment status given by the catalogue. */
   status?: DeploymentStatus;
   /** Extra structured data kept with the error (never secrets). */
@@ -166,6 +178,7 @@ export class SlipwayError extends Error {
   readonly severity: Severity;
   readonly details: string;
   readonly location?: Location;
+  readonly problems?: readonly Problem[];
   readonly status?: DeploymentStatus;
   readonly data?: Record<string, unknown>;
 
@@ -176,6 +189,7 @@ export class SlipwayError extends Error {
     this.severity = entry.severity;
     this.details = options.details ?? entry.details;
     this.location = options.location;
+    this.problems = options.problems;
     this.status = options.status ?? entry.status;
     this.data = options.data;
   }

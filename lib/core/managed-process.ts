@@ -93,33 +93,80 @@ export class ManagedProcess {
   }
 
   /** SIGTERM, then SIGKILL after the grace period; resolves once it has exited. */
-  async stop(graceMs: number): Promise<ExitInfo> {
-    if (this.running) {
-      this.signalGroup('SIGTERM');
-      let timer: NodeJS.Timeout | undefined;
-      const killed = new Promise<void>((resolve) => {
-        timer = setTimeout(() => {
-          this.signalGroup('SIGKILL');
-          resolve();
-        }, graceMs);
-      });
-      await Promise.race([this.exited, killed]);
-      clearTimeout(timer);
-    }
-    const info = await this.exited;
-    // Children that outlived the leader must not keep ports or memory.
-    this.signalGroup('SIGKILL');
-    return info;
+  stop(graceMs: number): Promise<ExitInfo> {
+    return stopProcessGroup(this, graceMs);
   }
+}
+
+/** What stopping a process group needs to know of its leader. */
+export interface GroupLeader {
+  readonly running: boolean;
+  readonly exited: Promise<ExitInfo>;
+  signalGroup(signal: NodeJS.Signals): void;
+}
+
+/**
+ * SIGTERM to the leader's whole group, then SIGKILL after the grace period;
+ * resolves once the leader has exited. Children that outlived it are killed
+ * too: they must not keep ports or memory.
+ */
+export async function stopProcessGroup(leader: GroupLeader, graceMs: number): Promise<ExitInfo> {
+  if (leader.running) {
+    leader.signalGroup('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const killed = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        leader.signalGroup('SIGKILL');
+        resolve();
+      }, graceMs);
+    });
+    await Promise.race([leader.exited, killed]);
+    clearTimeout(timer);
+  }
+  const info = await leader.exited;
+  leader.signalGroup('SIGKILL');
+  return info;
 }
 
 /** Reads the process start time (clock ticks since boot) so a reused pid is never mistaken for ours. */
 export function processStartTime(pid: number): number | null {
+  return processStat(pid)?.startTime ?? null;
+}
+
+/** A process's state letter (`R`, `S`, `Z` for a zombie…) and start time, or null when there is none. */
+export function processStat(pid: number): { state: string; startTime: number } | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[19]);
+    return { state: fields[0]!, startTime: Number(fields[19]) };
   } catch {
     return null;
   }
+}
+
+/** Clock ticks per second of /proc's times: USER_HZ, 100 on every Linux ABI. */
+const USER_HZ = 100;
+let bootTimeMs: number | undefined;
+
+/** A process start time from /proc (ticks since boot) as a wall-clock time in ms. */
+export function startTimeToEpochMs(startTime: number): number {
+  if (bootTimeMs === undefined) {
+    try {
+      const btime = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1];
+      bootTimeMs = Number(btime) * 1000;
+    } catch {
+      return Date.now();
+    }
+  }
+  return bootTimeMs + (startTime * 1000) / USER_HZ;
+}
+
+/**
+ * Whether `pid` is still the process that was recorded with `startTime`
+ * and has not exited: a zombie (exited, not yet reaped) and a reused pid
+ * both count as gone.
+ */
+export function sameProcessAlive(pid: number, startTime: number): boolean {
+  const stat = processStat(pid);
+  return stat !== null && stat.startTime === startTime && stat.state !== 'Z' && stat.state !== 'X';
 }

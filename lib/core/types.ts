@@ -35,7 +35,14 @@ export interface SlipwayConfig {
   scripts?: { 'first-deploy'?: string };
   /** Release directories kept on disk (process runtime), the live one included. */
   keepReleases?: number;
-  docker?: { dockerfile?: string; image?: string; network?: string; keepImages?: number };
+  docker?: {
+    dockerfile?: string;
+    image?: string;
+    network?: string;
+    keepImages?: number;
+    /** Docker build arguments (`ARG` in the Dockerfile), passed to the Engine's build. */
+    buildArgs?: Record<string, string | number | boolean>;
+  };
   /** runtime: swarm. */
   swarm?: { registry?: string };
 }
@@ -62,7 +69,13 @@ export interface ResolvedConfig {
   plugins: PluginSpec[];
   scripts: { 'first-deploy'?: string };
   keepReleases: number;
-  docker: { dockerfile?: string; image?: string; network?: string; keepImages: number };
+  docker: {
+    dockerfile?: string;
+    image?: string;
+    network?: string;
+    keepImages: number;
+    buildArgs?: Record<string, string>;
+  };
   /** runtime: swarm; absent when the config has no `swarm` settings. */
   swarm?: { registry?: string };
 }

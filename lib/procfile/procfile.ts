@@ -61,9 +61,10 @@ export function parseProcfile(text: string, options: { file?: string } = {}): Pr
   const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
   body.split(/\r\n|\r|\n/).forEach((source, index) => {
     const line = index + 1;
-    const fail = (column: number, message: string): never => {
+    const fail = (column: number, message: string, details?: string): never => {
       throw new SlipwayError('PROCFILE_INVALID', `${file}:${line}:${column}: ${message}`, {
         location: { file, line, column, source },
+        details,
       });
     };
 
@@ -99,6 +100,7 @@ export function parseProcfile(text: string, options: { file?: string } = {}): Pr
         previous.type === type
           ? `duplicate process type ${quote(type)} (lines ${previous.line} and ${line})`
           : `process type ${quote(type)} on line ${line} and ${quote(previous.type)} on line ${previous.line} are both named ${quote(name)}`,
+        `Each process type appears once in a Procfile: remove line ${previous.line} or ${line}, or rename one of the two types.`,
       );
     }
     seen.set(name, { type, line });

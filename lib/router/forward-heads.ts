@@ -14,13 +14,15 @@ import {
   UPGRADE,
   X_FORWARDED_FOR,
   X_FORWARDED_HOST,
+  X_FORWARDED_PORT,
   X_FORWARDED_PROTO,
 } from './http-head.js';
 
 /**
  * Hop-by-hop fields (RFC 9110 §7.6.1, plus Trailer), by field kind.
  * Transfer-Encoding is hop-by-hop too, but bodies are relayed byte for byte,
- * so the coding the sender chose stays true and the field is kept.
+ * so the coding the sender chose stays true: a request's codings are
+ * re-emitted as one normalised line, a response's field is kept.
  */
 const HOP_BY_HOP = new Uint8Array(32);
 for (const kind of [CONNECTION, KEEP_ALIVE, PROXY_CONNECTION, TE, TRAILER, UPGRADE]) HOP_BY_HOP[kind] = 1;
@@ -77,16 +79,28 @@ const CRLF = '\r\n';
 const XFF = 'X-Forwarded-For: ';
 const XFP_LINE = 'X-Forwarded-Proto: http\r\n';
 const XFH = 'X-Forwarded-Host: ';
+const TE_FIELD = 'Transfer-Encoding: ';
+const CL_FIELD = 'Content-Length: ';
 const CONNECTION_UPGRADE_LINE = 'Connection: upgrade\r\n';
 const CONNECTION_KEEP_ALIVE_LINE = 'Connection: keep-alive\r\n';
 const CONNECTION_CLOSE_LINE = 'Connection: close\r\n';
 
+/** The framing line re-emitted for a head whose framing fields are not copied (see MessageHead.reframe), or ''. */
+function framingLine(head: RequestHead): string {
+  if (!head.reframe) return '';
+  if (head.framing === CHUNKED_BODY) return `${TE_FIELD}${head.transferEncoding}${CRLF}`;
+  return head.contentLength >= 0 ? `${CL_FIELD}${head.contentLength}${CRLF}` : '';
+}
+
 /**
  * The request head as sent upstream: fields in their original order and case
- * minus hop-by-hop ones, then X-Forwarded-For (the client's list with the
+ * minus hop-by-hop ones, then the framing field when it is re-emitted
+ * (Transfer-Encoding as one normalised line; Content-Length when it had
+ * unusual whitespace), then X-Forwarded-For (the client's list with the
  * client appended; several lines merge into one, RFC 9110 §5.3) and
  * X-Forwarded-Proto / X-Forwarded-Host (client-supplied values of these two
- * are replaced, never trusted). Ends with the empty line.
+ * are replaced, never trusted; a client's X-Forwarded-Port is dropped).
+ * Ends with the empty line.
  */
 export function forwardRequestHead(head: RequestHead, clientIp: string): Buffer {
   const buf = head.buf;
@@ -102,14 +116,17 @@ export function forwardRequestHead(head: RequestHead, clientIp: string): Buffer 
       // Re-emitted as one merged line after the other fields.
       const length = head.fieldValueEnd(i) - head.fieldValueStart(i);
       if (length > 0) forwardedFor += length + 2;
-    } else if (kind !== X_FORWARDED_PROTO && kind !== X_FORWARDED_HOST) {
+    } else if (kind === CONTENT_LENGTH || kind === TRANSFER_ENCODING) {
+      if (!head.reframe) continue;
+    } else if (kind !== X_FORWARDED_PROTO && kind !== X_FORWARDED_HOST && kind !== X_FORWARDED_PORT) {
       if (kind === UPGRADE ? head.upgrade : !isHopByHop(head, i, kind)) continue;
     }
     dropped[droppedCount++] = i;
     size -= lineLength(head, i);
   }
   const host = head.hostField;
-  size += forwardedFor + XFP_LINE.length;
+  const framing = framingLine(head);
+  size += framing.length + forwardedFor + XFP_LINE.length;
   if (host >= 0) size += XFH.length + head.fieldValueEnd(host) - head.fieldValueStart(host) + 2;
   const connectionLine = head.upgrade
     ? CONNECTION_UPGRADE_LINE
@@ -121,6 +138,7 @@ export function forwardRequestHead(head: RequestHead, clientIp: string): Buffer 
 
   const out = Buffer.allocUnsafe(size);
   let pos = copyKept(out, head);
+  pos = writeText(out, pos, framing);
   pos = writeText(out, pos, XFF);
   for (let d = 0; d < droppedCount; d++) {
     const i = dropped[d];

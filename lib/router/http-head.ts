@@ -7,9 +7,13 @@
  * The parser is strict where leniency would let a client and an upstream
  * disagree about where a message ends (request smuggling): bare CR or LF,
  * control bytes, obs-fold, whitespace before the colon, duplicate or
- * malformed Content-Length, Transfer-Encoding with Content-Length, or a
- * request coding that does not end in chunked.
+ * malformed Content-Length, Transfer-Encoding with Content-Length, a
+ * request coding that does not end in chunked, a method Node's parser does
+ * not know, or a request target outside origin, absolute or asterisk form.
+ * What it accepts, a strict parser (llhttp) frames the same way.
  */
+
+import { METHODS } from 'node:http';
 
 /** The message has no body (or the body length is zero). */
 export const NO_BODY = 0;
@@ -36,6 +40,7 @@ export const HOST = 9;
 export const X_FORWARDED_FOR = 10;
 export const X_FORWARDED_PROTO = 11;
 export const X_FORWARDED_HOST = 12;
+export const X_FORWARDED_PORT = 13;
 
 // Per field, FIELD_STRIDE numbers in `spans`.
 const F_START = 0; // first byte of the line
@@ -92,7 +97,8 @@ function classify(buf: Buffer, at: number, length: number): number {
       return equalsLower(buf, at, 'x-forwarded-for') ? X_FORWARDED_FOR : OTHER;
     case 16:
       if (equalsLower(buf, at, 'proxy-connection')) return PROXY_CONNECTION;
-      return equalsLower(buf, at, 'x-forwarded-host') ? X_FORWARDED_HOST : OTHER;
+      if (equalsLower(buf, at, 'x-forwarded-host')) return X_FORWARDED_HOST;
+      return equalsLower(buf, at, 'x-forwarded-port') ? X_FORWARDED_PORT : OTHER;
     case 17:
       if (equalsLower(buf, at, 'transfer-encoding')) return TRANSFER_ENCODING;
       return equalsLower(buf, at, 'x-forwarded-proto') ? X_FORWARDED_PROTO : OTHER;
@@ -125,6 +131,13 @@ export abstract class MessageHead {
   readonly spans: number[] = [];
   contentLength = -1;
   transferEncoding: string | undefined = undefined;
+  /**
+   * The framing fields must be re-emitted rather than copied: a request's
+   * Transfer-Encoding (as one normalised line), or a Content-Length with
+   * whitespace other than one SP before the value, which RFC 9110 allows but
+   * strict parsers such as llhttp refuse (`Content-Length:\t42\t`).
+   */
+  reframe = false;
   /** Lower-cased Connection options other than close / keep-alive / upgrade: more hop-by-hop field names. */
   connectionOptions: string[] | null = null;
   connectionClose = false;
@@ -145,6 +158,7 @@ export abstract class MessageHead {
     this.fieldCount = 0;
     this.contentLength = -1;
     this.transferEncoding = undefined;
+    this.reframe = false;
     this.connectionOptions = null;
     this.connectionClose = false;
     this.connectionKeepAlive = false;
@@ -293,6 +307,10 @@ function scanHead(head: MessageHead, buf: Buffer, limit: number): string | null 
     if (kind !== OTHER) {
       const error = noteField(head, kind, n, valueStart, valueEnd);
       if (error !== null) return error;
+      // Anything but `Content-Length: N` exactly is re-emitted in that form.
+      if (kind === CONTENT_LENGTH && (valueStart !== colon + 2 || buf[colon + 1] !== 32 || valueEnd !== i)) {
+        head.reframe = true;
+      }
     }
     n++;
     i += 2;
@@ -356,12 +374,38 @@ function noteConnection(head: MessageHead, start: number, end: number): void {
   }
 }
 
+/** The codings listed, trimmed and lower-cased, empty list elements left out. */
+function codings(te: string): string[] {
+  const out: string[] = [];
+  for (const c of te.split(',')) {
+    const t = c.trim().toLowerCase();
+    if (t !== '') out.push(t);
+  }
+  return out;
+}
+
 /** True when chunked is the final coding (and appears once); undefined when chunked is applied before another coding. */
 function endsChunked(te: string): boolean | undefined {
-  const codings = te.split(',').map((c) => c.trim().toLowerCase());
-  const at = codings.indexOf('chunked');
+  const list = codings(te);
+  const at = list.indexOf('chunked');
   if (at === -1) return false;
-  return at === codings.length - 1 ? true : undefined;
+  return at === list.length - 1 ? true : undefined;
+}
+
+function isToken(s: string): boolean {
+  for (let k = 0; k < s.length; k++) if (TOKEN_CHARS[s.charCodeAt(k)] !== 1) return false;
+  return s.length > 0;
+}
+
+/**
+ * A request's Transfer-Encoding as forwarded: one list of token codings
+ * ending in chunked (chunked once), or undefined when it must be refused.
+ */
+export function requestCodings(te: string): string | undefined {
+  const list = codings(te);
+  if (list.length === 0 || list.indexOf('chunked') !== list.length - 1) return undefined;
+  for (const c of list) if (!isToken(c)) return undefined;
+  return list.join(', ');
 }
 
 // Request methods the proxy treats specially (RFC 9110 §9); anything else is OTHER_METHOD.
@@ -382,6 +426,9 @@ for (const code of [GET, HEAD, PUT, DELETE, OPTIONS, TRACE]) IDEMPOTENT[code] = 
 export function isIdempotent(methodCode: number): boolean {
   return IDEMPOTENT[methodCode] === 1;
 }
+
+/** Extension methods accepted besides those with a code: the ones Node's own parser knows (WebDAV, PURGE, ...). */
+const KNOWN_METHODS = new Set(METHODS);
 
 function bytesAre(buf: Buffer, text: string): boolean {
   for (let k = 0; k < text.length; k++) if (buf[k] !== text.charCodeAt(k)) return false;
@@ -436,6 +483,20 @@ function httpVersion(buf: Buffer, at: number): number {
  * arrived, or an error message when the request must be refused
  * (HEAD_TOO_LARGE when no head ends within `limit` bytes).
  */
+// Bytes allowed in a request target: visible ASCII except '#' (a fragment is never sent, RFC 9112 §3.2).
+const TARGET_CHARS = new Uint8Array(256);
+for (let c = 33; c < 127; c++) TARGET_CHARS[c] = c === 35 ? 0 : 1;
+
+/** Origin form (`/...`), asterisk form (`*`), or absolute form (`scheme://...`, letters only in the scheme, as llhttp). */
+function targetFormValid(buf: Buffer, start: number, end: number): boolean {
+  const c = buf[start];
+  if (c === 47) return true; // '/'
+  if (c === 42) return end === start + 1; // '*'
+  let i = start;
+  while (i < end && (buf[i] | 0x20) >= 97 && (buf[i] | 0x20) <= 122) i++;
+  return i > start && i + 3 <= end && buf[i] === 58 && buf[i + 1] === 47 && buf[i + 2] === 47;
+}
+
 export function parseRequestHead(
   buf: Buffer,
   limit: number,
@@ -453,19 +514,26 @@ export function parseRequestHead(
   head.methodEnd = i;
   i++;
   const targetStart = i;
-  while (i < lineEnd && buf[i] > 32) i++;
+  while (i < lineEnd && TARGET_CHARS[buf[i]] === 1) i++;
   if (i === targetStart || buf[i] !== 32 || i + 9 !== lineEnd) return 'malformed request line';
   head.targetEnd = i;
   const minor = httpVersion(buf, i + 1);
   if (minor < 0) return 'malformed request line';
   head.minor = minor;
-  head.methodCode = methodCode(buf, head.methodEnd);
+  const code = methodCode(buf, head.methodEnd);
+  head.methodCode = code;
+  if (code === OTHER_METHOD && !KNOWN_METHODS.has(buf.toString('latin1', 0, head.methodEnd))) return 'unknown method';
+  // CONNECT (authority form) is answered 405 by the proxy, not refused as malformed.
+  if (code !== CONNECT && !targetFormValid(buf, targetStart, i)) return 'malformed request target';
   if (minor === 1 && head.hostField < 0) return 'missing host';
 
   if (head.transferEncoding !== undefined) {
     if (minor === 0) return 'transfer-encoding in an HTTP/1.0 request';
     if (head.contentLength !== -1) return 'both transfer-encoding and content-length';
-    if (endsChunked(head.transferEncoding) !== true) return 'unsupported transfer-encoding';
+    const list = requestCodings(head.transferEncoding);
+    if (list === undefined) return 'unsupported transfer-encoding';
+    head.transferEncoding = list;
+    head.reframe = true;
     head.framing = CHUNKED_BODY;
   } else if (head.contentLength > 0) {
     head.framing = LENGTH_BODY;

@@ -28,6 +28,7 @@ import {
   ResponseHead,
 } from './http-head.js';
 import { localResponse } from './local-response.js';
+import type { TrafficCounter } from './traffic-counter.js';
 import type { UpstreamOwner, UpstreamPool, UpstreamSocket } from './upstream-pool.js';
 
 /** An app's current upstreams, swapped as a whole by setRoute. */
@@ -44,6 +45,7 @@ export interface ProxyContext {
   readonly maxHeadBytes: number;
   readonly headersTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
+  readonly bodyTimeoutMs: number;
   readonly connectTimeoutMs: number;
   readonly upstreamTimeoutMs: number;
   readonly lingerMs: number;
@@ -57,6 +59,8 @@ export interface ProxySite {
   /** No new exchange starts; connections close after their current response. */
   closing: boolean;
   readonly connections: Set<ProxyConnection>;
+  /** Responses counted by status and upstream (Router.stats). */
+  readonly traffic: TrafficCounter;
 }
 
 // Connection phases.
@@ -109,7 +113,16 @@ export class ProxyConnection implements UpstreamOwner {
   private clientEnded = false;
   /** Last client activity (coarse clock). */
   private lastActive: number;
-  private headStartedAt = 0;
+  /**
+   * When the current request head started (its first byte, or the start of the
+   * connection for the first request, or the end of the previous exchange
+   * when bytes were waiting); -1 while no head is due. Empty lines before a
+   * request do not restart it, so a client trickling CRLFs is no way around
+   * headersTimeoutMs.
+   */
+  private headSince: number;
+  /** Storage a partial head grows in (see appendHead); dropped once the head is complete. */
+  private headStore: Buffer | null = null;
   private closedAt = 0;
 
   // The current exchange.
@@ -157,6 +170,7 @@ export class ProxyConnection implements UpstreamOwner {
   ) {
     this.clientIp = clientAddress(socket);
     this.lastActive = ctx.now;
+    this.headSince = ctx.now;
     site.connections.add(this);
     socket.on('data', this.onData);
     socket.on('end', this.onEnd);
@@ -187,8 +201,12 @@ export class ProxyConnection implements UpstreamOwner {
     const ctx = this.ctx;
     switch (this.phase) {
       case IDLE:
-        if (this.buffered !== null) {
-          if (now - this.headStartedAt > ctx.headersTimeoutMs) this.reject(408, 'request timeout\n');
+        if (this.headSince >= 0) {
+          if (now - this.headSince > ctx.headersTimeoutMs) {
+            // A partial head gets 408; a connection that sent nothing (or only empty lines) just closes.
+            if (this.buffered !== null) this.reject(408, 'request timeout\n');
+            else this.socket.destroy();
+          }
         } else if (now - this.lastActive > ctx.keepAliveTimeoutMs) {
           this.socket.destroy();
         }
@@ -199,7 +217,12 @@ export class ProxyConnection implements UpstreamOwner {
         }
         break;
       case ACTIVE:
-        if (now - this.lastProgress > ctx.upstreamTimeoutMs) this.upstreamFailed('timeout', 504, false);
+        // The request body must keep coming, unless the upstream is the one not taking it.
+        if (!this.reqDone && (this.paused & UPSTREAM_FULL) === 0 && now - this.lastActive > ctx.bodyTimeoutMs) {
+          this.bodyTimedOut();
+        } else if (now - this.lastProgress > ctx.upstreamTimeoutMs) {
+          this.upstreamFailed('timeout', 504, false);
+        }
         break;
       case CLOSED:
         // Give a slow reader time to take the last response before forcing the close.
@@ -220,12 +243,9 @@ export class ProxyConnection implements UpstreamOwner {
         else this.hold(chunk);
         return;
       case IDLE:
-        if (this.buffered === null) {
-          this.buffered = chunk;
-          this.headStartedAt = this.ctx.now;
-        } else {
-          this.buffered = Buffer.concat([this.buffered, chunk]);
-        }
+        if (this.headSince < 0) this.headSince = this.ctx.now;
+        if (this.buffered === null) this.buffered = chunk;
+        else this.appendHead(chunk);
         this.parseNext();
         return;
       case CONNECTING:
@@ -249,6 +269,8 @@ export class ProxyConnection implements UpstreamOwner {
         this.up!.socket.end();
         return;
       case CONNECTING:
+        // The body may be complete in the bytes held until the upstream is ready: sendRequest decides.
+        return;
       case ACTIVE:
         // A request cut short cannot be completed. Complete ones (this one and any pipelined after it) still get
         // their responses; the connection closes once nothing is left to answer.
@@ -266,6 +288,7 @@ export class ProxyConnection implements UpstreamOwner {
     this.phase = CLOSED;
     this.site.connections.delete(this);
     this.buffered = null;
+    this.headStore = null;
     this.replay = null;
     const up = this.up;
     this.up = null;
@@ -291,6 +314,25 @@ export class ProxyConnection implements UpstreamOwner {
     if ((this.paused & reason) === 0) return;
     this.paused &= ~reason;
     if (this.paused === 0 && this.phase !== CLOSED) this.socket.resume();
+  }
+
+  /**
+   * Appends to a partial request head. The head grows in storage of its own,
+   * doubled when full, so a head arriving a byte at a time costs linear
+   * copying, not a copy of everything so far per byte.
+   */
+  private appendHead(chunk: Buffer): void {
+    const buf = this.buffered!;
+    const length = buf.length + chunk.length;
+    let store = this.headStore;
+    // Appending in place only while `buffered` is exactly the start of the store.
+    if (store === null || buf.buffer !== store.buffer || buf.byteOffset !== store.byteOffset || length > store.length) {
+      store = Buffer.allocUnsafe(Math.max(4096, length * 2));
+      buf.copy(store, 0);
+      this.headStore = store;
+    }
+    chunk.copy(store, buf.length);
+    this.buffered = store.subarray(0, length);
   }
 
   /** Keeps client bytes that cannot be consumed yet and stops reading more. */
@@ -332,7 +374,9 @@ export class ProxyConnection implements UpstreamOwner {
         return;
       }
       this.buffered = head.end < buf.length ? buf.subarray(head.end) : null;
-      this.headStartedAt = this.ctx.now;
+      this.headSince = -1;
+      // What follows the head may still point into the store: it is never appended to in place again.
+      this.headStore = null;
       this.begin(head);
     }
     if (this.phase === IDLE && this.clientEnded) this.closeClient();
@@ -401,6 +445,8 @@ export class ProxyConnection implements UpstreamOwner {
     const s = up.socket;
     this.phase = ACTIVE;
     this.lastProgress = this.ctx.now;
+    // The body timeout counts from here: the client may have been held while the upstream connection opened.
+    this.lastActive = this.ctx.now;
     const replay = this.resend ? this.replay : null;
     this.replay = up.reused && this.idempotent ? (replay ?? []) : null;
     this.resend = false;
@@ -415,6 +461,11 @@ export class ProxyConnection implements UpstreamOwner {
       s.uncork();
     }
     if (this.phase !== ACTIVE) return;
+    // The client ended while the upstream was connecting, before the body was complete: it never will be.
+    if (!this.reqDone && this.clientEnded) {
+      this.socket.destroy();
+      return;
+    }
     if (this.reqDone && this.buffered !== null) this.pause(HOLD);
     else this.unpause(HOLD);
   }
@@ -463,7 +514,10 @@ export class ProxyConnection implements UpstreamOwner {
   }
 
   onUpstreamDrain(up: UpstreamSocket): void {
-    if (up === this.up) this.unpause(UPSTREAM_FULL);
+    if (up !== this.up) return;
+    // The client was not read while the upstream was full: that time does not count against its body.
+    if ((this.paused & UPSTREAM_FULL) !== 0) this.lastActive = this.ctx.now;
+    this.unpause(UPSTREAM_FULL);
   }
 
   // ---- responses ----
@@ -523,6 +577,8 @@ export class ProxyConnection implements UpstreamOwner {
       }
       // Interim response (100 Continue, 103 Early Hints): relay as is; HTTP/1.0 clients do not expect them.
       if (this.clientMinor === 1) this.socket.write(buf.subarray(0, end));
+      // A client that waited for 100 Continue starts its body now.
+      this.lastActive = this.ctx.now;
       if (end === buf.length) return null;
       buf = buf.subarray(end);
     }
@@ -535,6 +591,7 @@ export class ProxyConnection implements UpstreamOwner {
   }
 
   private startResponse(head: ResponseHead): void {
+    this.site.traffic.count(head.status, this.pool?.key ?? 'router');
     this.resHeadDone = true;
     this.resFraming = head.framing;
     this.resRemaining = head.length;
@@ -686,6 +743,13 @@ export class ProxyConnection implements UpstreamOwner {
     this.failExchange(status, status === 504 ? 'gateway timeout\n' : 'bad gateway\n');
   }
 
+  /** The client stopped sending the request body for bodyTimeoutMs. */
+  private bodyTimedOut(): void {
+    this.ctx.log(this.site.app, 'request body timeout: the client stopped sending');
+    if (this.resSent) this.socket.destroy();
+    else this.failExchange(408, 'request timeout\n');
+  }
+
   /** Ends the exchange with a response of our own (no final response was relayed yet). */
   private failExchange(status: number, body: string): void {
     this.finishExchange(false, () => this.respond(status, body, this.closeAfter || !this.reqDone));
@@ -723,7 +787,7 @@ export class ProxyConnection implements UpstreamOwner {
     this.reqDone = true;
     this.lastActive = this.ctx.now;
     if (this.buffered !== null) {
-      this.headStartedAt = this.ctx.now;
+      this.headSince = this.ctx.now;
       this.parseNext();
     } else if (this.clientEnded) {
       this.closeClient();
@@ -735,6 +799,7 @@ export class ProxyConnection implements UpstreamOwner {
 
   /** Writes a response of our own; closes the connection after it when `close`. */
   private respond(status: number, body: string, close: boolean): void {
+    this.site.traffic.count(status, 'router');
     this.socket.write(
       localResponse(status, body, { close, http10: this.clientMinor === 0, headRequest: this.headRequest }),
     );
@@ -754,6 +819,7 @@ export class ProxyConnection implements UpstreamOwner {
     this.phase = CLOSED;
     this.closedAt = this.ctx.now;
     this.buffered = null;
+    this.headStore = null;
     this.socket.end();
     if (this.paused !== 0) {
       this.paused = 0;

@@ -1,6 +1,9 @@
 import { createServer, type Server } from 'node:net';
 import { ProxyConnection, type ProxyContext, type ProxySite, type RouteEntry } from './proxy-connection.js';
+import { TrafficCounter, type TrafficStats } from './traffic-counter.js';
 import { UpstreamPool } from './upstream-pool.js';
+
+export type { TrafficStats };
 
 export interface Upstream {
   host: string;
@@ -11,10 +14,26 @@ export interface RouterOptions {
   log?: (app: string, message: string) => void;
   /** Largest request or response head accepted (default 64 KiB); bigger requests get 431. */
   maxHeadBytes?: number;
-  /** Time allowed to receive a whole request head (default 30 s). */
+  /**
+   * Time allowed to receive a whole request head (default 30 s), counted from
+   * the connection's start for its first request and from the previous
+   * response for the next: a partial head then gets 408, a connection that
+   * sent nothing is closed.
+   */
   headersTimeoutMs?: number;
   /** Idle keep-alive client connections close after this (default 60 s). */
   keepAliveTimeoutMs?: number;
+  /**
+   * A request body that makes no progress for this long (no byte from the
+   * client while the upstream would take one) fails with 408 and the
+   * connection closes (default 30 s).
+   */
+  bodyTimeoutMs?: number;
+  /**
+   * Client connections open at once per app (default 1000); connections over
+   * it are closed as soon as they are accepted. `listen` can set it per app.
+   */
+  maxConnectionsPerApp?: number;
   /** Time allowed to connect to an upstream before trying the next one (default 5 s). */
   connectTimeoutMs?: number;
   /** An exchange with no progress in either direction for this long fails with 504 (default 60 s). */
@@ -34,13 +53,29 @@ export interface RouterOptions {
 
 interface Site extends ProxySite {
   server: Server | null;
+  /** Connections refused over the cap since the last report, and when the last report was logged. */
+  dropped: number;
+  droppedReportedAt: number;
 }
+
+export interface ListenOptions {
+  /** Overrides RouterOptions.maxConnectionsPerApp for this app. */
+  maxConnections?: number;
+}
+
+// Connections refused over the cap are reported at most this often.
+const DROP_REPORT_INTERVAL_MS = 10_000;
 
 interface Settings extends ProxyContext {
   now: number;
   readonly upstreamIdleTimeoutMs: number;
   readonly maxIdlePerUpstream: number;
   readonly closeGraceMs: number;
+  readonly maxConnectionsPerApp: number;
+}
+
+function checkCap(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new TypeError(`invalid connection cap ${n}: expected a positive integer`);
 }
 
 function checkUpstream(u: Upstream): void {
@@ -68,6 +103,8 @@ export class Router {
       maxHeadBytes: options.maxHeadBytes ?? 64 * 1024,
       headersTimeoutMs: options.headersTimeoutMs ?? 30_000,
       keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 60_000,
+      bodyTimeoutMs: options.bodyTimeoutMs ?? 30_000,
+      maxConnectionsPerApp: options.maxConnectionsPerApp ?? 1000,
       connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
       upstreamTimeoutMs: options.upstreamTimeoutMs ?? 60_000,
       upstreamIdleTimeoutMs: options.upstreamIdleTimeoutMs ?? 1_500,
@@ -83,9 +120,11 @@ export class Router {
       },
     };
     const s = this.settings;
+    checkCap(s.maxConnectionsPerApp);
     const shortest = Math.min(
       s.headersTimeoutMs,
       s.keepAliveTimeoutMs,
+      s.bodyTimeoutMs,
       s.connectTimeoutMs,
       s.upstreamTimeoutMs,
       s.upstreamIdleTimeoutMs,
@@ -97,7 +136,9 @@ export class Router {
   }
 
   /** Starts the app's listener; resolves with the bound port. */
-  listen(app: string, port: number, host = '127.0.0.1'): Promise<number> {
+  listen(app: string, port: number, host = '127.0.0.1', options: ListenOptions = {}): Promise<number> {
+    const cap = options.maxConnections ?? this.settings.maxConnectionsPerApp;
+    checkCap(cap);
     const site = this.site(app);
     if (site.server !== null) {
       return Promise.reject(Object.assign(new Error(`${app} is already listening`), { code: 'ERR_ALREADY_LISTENING' }));
@@ -105,6 +146,11 @@ export class Router {
     // allowHalfOpen: a client's FIN after its request must not cut the response short.
     const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
       new ProxyConnection(socket, site, this.settings);
+    });
+    // Over the cap, node:net closes a new connection right after accepting it ('drop').
+    server.maxConnections = cap;
+    server.on('drop', () => {
+      site.dropped++;
     });
     site.server = server;
     site.closing = false;
@@ -152,6 +198,11 @@ export class Router {
 
   route(app: string): Upstream[] | undefined {
     return this.sites.get(app)?.route?.pools.map((p) => ({ host: p.host, port: p.port }));
+  }
+
+  /** The app's response counters since its listener or route was first set up; undefined for an unknown app. */
+  stats(app: string): TrafficStats | undefined {
+    return this.sites.get(app)?.traffic.snapshot();
   }
 
   inFlight(upstreams: Upstream[]): number {
@@ -221,7 +272,16 @@ export class Router {
   private site(app: string): Site {
     let site = this.sites.get(app);
     if (site === undefined) {
-      site = { app, route: null, closing: false, connections: new Set(), server: null };
+      site = {
+        app,
+        route: null,
+        closing: false,
+        connections: new Set(),
+        server: null,
+        dropped: 0,
+        droppedReportedAt: 0,
+        traffic: new TrafficCounter(),
+      };
       this.sites.set(app, site);
     }
     return site;
@@ -267,6 +327,12 @@ export class Router {
     s.now = now;
     for (const site of this.sites.values()) {
       for (const conn of site.connections) conn.sweep(now);
+      if (site.dropped > 0 && now - site.droppedReportedAt >= DROP_REPORT_INTERVAL_MS) {
+        const cap = site.server?.maxConnections ?? s.maxConnectionsPerApp;
+        s.log(site.app, `connection cap reached: refused ${site.dropped} connection(s) over ${cap} open at once`);
+        site.dropped = 0;
+        site.droppedReportedAt = now;
+      }
     }
     for (const pool of this.pools.values()) pool.sweep(now, s.upstreamIdleTimeoutMs);
   }

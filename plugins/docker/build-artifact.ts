@@ -96,7 +96,13 @@ const CACHE_LAYER_GONE = /unknown parent image ID|failed to set parent/;
 async function build(ctx: DeploymentContext, docker: Docker): Promise<Artifact> {
   const tag = imageTag(ctx.app, ctx.release);
   const dockerfile = dockerfilePath(ctx);
-  ctx.log('build', `building ${tag} from ${dockerfile}`, 'system');
+  const args = Object.keys(ctx.config.docker.buildArgs ?? {});
+  // Names only: a build argument may carry a token.
+  ctx.log(
+    'build',
+    `building ${tag} from ${dockerfile}${args.length ? ` (build args: ${args.join(', ')})` : ''}`,
+    'system',
+  );
   const started = Date.now();
   let failure = await buildOnce(ctx, docker, tag, dockerfile);
   if (failure && CACHE_LAYER_GONE.test(failure)) {
@@ -125,7 +131,8 @@ async function buildOnce(
     stream = await docker.buildImage(buildContext(ctx.config.dir, { dockerfile, exclude }), {
       t: tag,
       dockerfile,
-      buildargs: { SOURCE_VERSION: ctx.version },
+      // The config's build arguments; SOURCE_VERSION is always the revision deployed.
+      buildargs: { ...ctx.config.docker.buildArgs, SOURCE_VERSION: ctx.version },
       labels: imageLabels(ctx),
       rm: true,
       forcerm: true,

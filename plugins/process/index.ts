@@ -25,17 +25,24 @@ function agentOf(ctx: DeploymentContext): AgentClient {
   return agent;
 }
 
+/**
+ * The directory a release runs from: the one recorded with it. A release that
+ * reused a build (a rollback, a config change) runs from that build's
+ * directory, not from one named after its own number.
+ */
+async function releasePath(agent: AgentClient, app: string, release: number): Promise<string> {
+  const releases = await agent.call<{ release: number; artifact: { path?: string } }[]>(
+    'GET',
+    `/apps/${encodeURIComponent(app)}/releases`,
+  );
+  return releases.find((r) => r.release === release)?.artifact.path ?? releaseDir(agent.paths, app, release);
+}
+
 async function build(ctx: DeploymentContext): Promise<Artifact> {
   const agent = agentOf(ctx);
   if (ctx.sourceRelease !== null) {
     // A rollback reuses the earlier release's directory as it was built.
-    // A release that itself reused a build (rollback, config change) points at that build's directory.
-    const releases = await agent.call<{ release: number; artifact: { path?: string } }[]>(
-      'GET',
-      `/apps/${encodeURIComponent(ctx.app)}/releases`,
-    );
-    const recorded = releases.find((r) => r.release === ctx.sourceRelease)?.artifact.path;
-    const path = recorded ?? releaseDir(agent.paths, ctx.app, ctx.sourceRelease);
+    const path = await releasePath(agent, ctx.app, ctx.sourceRelease);
     if (!existsSync(path)) {
       throw new SlipwayError('RELEASE_NOT_FOUND', `release ${ctx.sourceRelease} of ${ctx.app} is no longer on disk`);
     }
@@ -44,7 +51,8 @@ async function build(ctx: DeploymentContext): Promise<Artifact> {
   }
   const dest = releaseDir(agent.paths, ctx.app, ctx.release);
   await rm(dest, { recursive: true, force: true });
-  const previous = ctx.live ? releaseDir(agent.paths, ctx.app, ctx.live.release) : undefined;
+  // Unchanged files are linked from the directory the live release runs from, even after a rollback.
+  const previous = ctx.live ? await releasePath(agent, ctx.app, ctx.live.release) : undefined;
   const started = Date.now();
   const stats = await snapshot(ctx.config.dir, dest, {
     previous: previous && existsSync(previous) ? previous : undefined,

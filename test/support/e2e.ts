@@ -3,7 +3,7 @@
  * SLIPWAY_HOME), real HTTP through the router on 127.0.0.1.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -113,7 +113,32 @@ export class E2E {
         // stopped
       }
     }
+    // A test that failed half-way may leave app processes behind: every one running in this home goes.
+    killProcessesUnder(this.home);
     for (const dir of this.dirs) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** SIGKILLs the process group of every process whose working directory is under `dir` (ours only). */
+function killProcessesUnder(dir: string): void {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let cwd: string;
+    try {
+      cwd = readlinkSync(`/proc/${entry}/cwd`);
+    } catch {
+      continue;
+    }
+    if (cwd !== dir && !cwd.startsWith(`${dir}/`)) continue;
+    try {
+      process.kill(-Number(entry), 'SIGKILL');
+    } catch {
+      try {
+        process.kill(Number(entry), 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
   }
 }
 
