@@ -3,8 +3,12 @@
 // a redeploy serves the old version during the hook, then the new one, and the
 // old services are removed; (i) the postdeploy job sees the app's env and works
 // on its own copy of the image.
+
+import type Docker from 'dockerode';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import type { SlipwayError } from '../lib/core/errors.js';
+import { ensureSwarm } from '../plugins/swarm/ensure-swarm.js';
 import { perSlot, perTaskEnv, serviceSpec } from '../plugins/swarm/service-spec.js';
 import { docker } from './support/docker.js';
 import { get } from './support/e2e.js';
@@ -59,6 +63,27 @@ test('a one-off is a replicated job of one task, never restarted, with a memory 
   const task = spec.TaskTemplate as { Resources: unknown; RestartPolicy: unknown };
   assert.equal(task.Resources, { Limits: { MemoryBytes: 32 * 1024 * 1024 } });
   assert.equal(task.RestartPolicy, { Condition: 'none' });
+});
+
+test('an Engine that is not a swarm manager: SWARM_UNAVAILABLE naming the Engine and what to do', async () => {
+  // The Engine's /info answers, as a non-swarm Engine and a worker give them.
+  const engine = (swarm: Record<string, unknown>) => ({ info: async () => ({ Swarm: swarm }) }) as unknown as Docker;
+  const refused = async (swarm: Record<string, unknown>) => {
+    try {
+      await ensureSwarm(engine(swarm), 'unix:///run/docker.sock');
+    } catch (error) {
+      return error as SlipwayError;
+    }
+    throw new Error('accepted');
+  };
+  const inactive = await refused({ LocalNodeState: 'inactive', ControlAvailable: false });
+  assert.is(inactive.code, 'SWARM_UNAVAILABLE');
+  assert.match(inactive.message, /unix:\/\/\/run\/docker\.sock is not in a swarm \(inactive\)/);
+  assert.match(inactive.message, /DOCKER_HOST/);
+  assert.match(inactive.message, /docker swarm init/);
+  const worker = await refused({ LocalNodeState: 'active', ControlAvailable: false });
+  assert.match(worker.message, /is a swarm worker, not a manager/);
+  await ensureSwarm(engine({ LocalNodeState: 'active', ControlAvailable: true }));
 });
 
 engineTest(
