@@ -249,17 +249,18 @@ export const commands: Record<string, CommandEntry> = {
     load: () => import('./commands/dashboard.js'),
   },
   agent: {
-    summary: 'Manage the agent: start, stop, status',
-    usage: 'slipway agent start|stop|status [--json]',
+    summary: 'Manage the agent: start, stop, restart, status',
+    usage: 'slipway agent start|stop|restart|status [--json]',
     args: [
       {
-        name: 'start|stop|status',
-        meaning: 'start it unless it runs; stop it (and every app it runs); report (exit 1 when not running)',
+        name: 'start|stop|restart|status',
+        meaning:
+          'start it unless it runs; stop it (and every app it runs); replace it with a new agent (the code installed now) without dropping a request or restarting an app process; report (exit 1 when not running)',
         default: 'status',
       },
     ],
-    options: [json('{ running, pid, uptimeMs, rss, home }')],
-    examples: ['slipway agent status', 'slipway agent stop'],
+    options: [json('{ running, pid, uptimeMs, rss, home }; restart: { restarted, previousPid, pid }')],
+    examples: ['slipway agent status', 'slipway agent restart', 'slipway agent stop'],
     load: () => import('./commands/agent.js'),
   },
 };

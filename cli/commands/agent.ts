@@ -28,6 +28,23 @@ export const { run, options } = defineCommand({}, async ({ positionals }, io) =>
     else io.out(`agent stopped (pid ${h.pid})`);
     return 0;
   }
+  if (action === 'restart') {
+    const h = await client.health();
+    if (!h) {
+      await client.ensureRunning();
+      const started = await client.health();
+      if (io.json) io.data({ restarted: false, pid: started?.pid });
+      else io.out(`agent was not running; started it (pid ${started?.pid})`);
+      return 0;
+    }
+    // The running agent starts its successor, hands it the app listeners and exits once its requests are done.
+    const next = await client.call<{ pid: number }>('POST', '/agent/restart');
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline && running(h.pid)) await new Promise((r) => setTimeout(r, 50));
+    if (io.json) io.data({ restarted: true, previousPid: h.pid, pid: next.pid });
+    else io.out(`agent restarted (pid ${h.pid} → ${next.pid}); the apps kept serving, no process restarted`);
+    return 0;
+  }
   if (action === 'status') {
     const h = await client.health();
     if (io.json) io.data(h ? { running: true, ...h } : { running: false, home: client.paths.home });
@@ -38,7 +55,7 @@ export const { run, options } = defineCommand({}, async ({ positionals }, io) =>
     else io.out(`agent not running — ${client.paths.home}`);
     return h ? 0 : 1;
   }
-  throw new SlipwayError('USAGE', `agent: unknown action "${action}" (start, stop, status)`);
+  throw new SlipwayError('USAGE', `agent: unknown action "${action}" (start, stop, restart, status)`);
 });
 
 /** Whether a process with this pid still exists. */

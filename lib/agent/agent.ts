@@ -25,6 +25,7 @@ import type { DeploymentStatus } from '../core/status.js';
 import { assertTransition } from '../core/status.js';
 import { Router } from '../router/router.js';
 import { APP_LOG_MAX_BYTES, AppLog } from './app-log.js';
+import type { HeldListener } from './handover.js';
 import { emptyTrash, pruneReleases } from './prune-releases.js';
 import { removeLeftoverScratch } from './scratch-copy.js';
 import type { LiveRow, ProcessRow, ReleaseArtifact, Store } from './store.js';
@@ -107,7 +108,8 @@ export class Agent {
    * route is set before its port opens, so a reopened port never answers 404
    * for an app with a live release. What was found and done goes to the log.
    */
-  async recover(): Promise<void> {
+  async recover(options: { listeners?: ReadonlyMap<string, HeldListener> } = {}): Promise<void> {
+    this.#handedListeners = new Map(options.listeners);
     const apps = this.store.listApps().map((app) => app.name);
     // Release directories pruned just before an earlier agent stopped.
     for (const app of apps) void emptyTrash(this.paths, app, (line) => this.log(line));
@@ -155,6 +157,11 @@ export class Agent {
       this.store.removeProcess(p.key);
       removeOutputFiles(this.supervisor.outputFiles(p.app, p.key));
     }
+    // Handed-over listeners of apps with no live release: they answer 404 here as they did there.
+    for (const [app, handed] of this.#handedListeners) {
+      this.router.adoptListener(app, handed.server, { held: handed.release() });
+    }
+    this.#handedListeners.clear();
     this.#leaseTimer = setInterval(() => void this.#checkLeases(), 500);
     this.#leaseTimer.unref();
   }
@@ -454,8 +461,53 @@ export class Agent {
   #listening = new Map<string, { port: number; host: string }>();
 
   async #listen(app: string, port: number, host: string): Promise<void> {
-    await this.router.listen(app, port, host);
+    const handed = this.#handedListeners.get(app);
+    if (handed) {
+      // A listener the agent this one replaces handed over: already bound, already accepting.
+      this.#handedListeners.delete(app);
+      this.router.adoptListener(app, handed.server, { held: handed.release() });
+    } else {
+      await this.router.listen(app, port, host);
+    }
     this.#listening.set(app, { port, host });
+  }
+
+  /** Listeners handed over by the agent this one replaces, until each app's route is set. */
+  #handedListeners = new Map<string, HeldListener>();
+
+  /**
+   * Refuses a handover while work that cannot move to another agent is
+   * under way: a deployment (its CLI talks to this agent), a one-off (its
+   * output comes through this agent), a release being retired.
+   */
+  assertIdle(): void {
+    const busy = this.store.unfinishedDeployments()[0];
+    if (busy) {
+      throw new SlipwayError(
+        'AGENT_BUSY',
+        `deployment ${busy.id.slice(0, 8)} of ${busy.app} is under way; restart the agent once it has finished`,
+      );
+    }
+    if (this.supervisor.oneOffs.deployments().length > 0 || this.#retirements.size > 0) {
+      throw new SlipwayError(
+        'AGENT_BUSY',
+        'a one-off or a retirement is under way; restart the agent once it has finished',
+      );
+    }
+  }
+
+  /**
+   * This agent hands its apps over: it stops supervising (no restart, no
+   * lease expiry; the processes run on) and stops accepting, letting its
+   * in-flight requests finish; idle keep-alive connections get a grace
+   * period to send one more request (answered with Connection: close).
+   */
+  async handOff(): Promise<void> {
+    clearInterval(this.#leaseTimer);
+    this.supervisor.release();
+    await Promise.all(
+      [...this.router.listeners().keys()].map((app) => this.router.closeApp(app, { lingerIdle: true })),
+    );
   }
 
   /**

@@ -137,6 +137,12 @@ export class AppProcess {
     if (this.exit === null && !sameProcessAlive(this.pid, this.startTime)) this.#settle({ code: null, signal: null });
   }
 
+  /** Stops following the process (another agent follows it now); the process itself runs on. */
+  release(): void {
+    for (const tail of this.#tails.splice(0)) tail.close();
+    adoptedProcesses.delete(this);
+  }
+
   get running(): boolean {
     return this.exit === null && this.pid > 0;
   }

@@ -13,9 +13,12 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { agentPaths } from '../control/paths.js';
+import { SlipwayError } from '../core/errors.js';
 import { processStartTime, processStat, sameProcessAlive } from '../core/managed-process.js';
 import { Agent } from './agent.js';
+import { handOver, Takeover } from './handover.js';
 import { createControlServer, listenOnSocket } from './server.js';
 import { Store } from './store.js';
 
@@ -46,8 +49,12 @@ function socketAnswers(socket: string): Promise<boolean> {
  * or a pid now reused by another process (an app process the dead agent
  * started, say) — holds nothing, and its lock is taken over.
  */
+function lockContent(): string {
+  return `${process.pid} ${processStartTime(process.pid) ?? 0}`;
+}
+
 function takeLock(): boolean {
-  const me = `${process.pid} ${processStartTime(process.pid) ?? 0}`;
+  const me = lockContent();
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(paths.lockFile, 'wx', 0o600);
@@ -71,24 +78,26 @@ function lockHeld(content: string): boolean {
   return stat !== null && stat.state !== 'Z';
 }
 
+/** This file: the code installed now, which a successor agent runs. */
+const entry = fileURLToPath(import.meta.url);
+
 async function main(): Promise<void> {
   mkdirSync(paths.home, { recursive: true, mode: 0o700 });
   mkdirSync(paths.runDir, { recursive: true, mode: 0o700 });
   // mkdir's mode only applies to a new directory: make sure of it.
   chmodSync(paths.home, 0o700);
   chmodSync(paths.runDir, 0o700);
-  if (!takeLock()) {
-    log('another agent holds the lock; exiting');
-    process.exit(0);
-  }
-  if (await socketAnswers(paths.socket)) {
-    log('another agent answers on the socket; exiting');
-    process.exit(0);
-  }
-  try {
-    unlinkSync(paths.socket);
-  } catch {
-    // no stale socket
+  // Started by the agent it replaces (slipway agent restart): that one holds the lock and the socket until done.
+  const takeover = Takeover.available() ? new Takeover() : null;
+  if (!takeover) {
+    if (!takeLock()) {
+      log('another agent holds the lock; exiting');
+      process.exit(0);
+    }
+    if (await socketAnswers(paths.socket)) {
+      log('another agent answers on the socket; exiting');
+      process.exit(0);
+    }
   }
   const store = Store.open(paths.db);
   const agent = new Agent(store, paths, log);
@@ -109,15 +118,70 @@ async function main(): Promise<void> {
     }
     process.exit(0);
   };
-  const server = createControlServer(agent, () => void stop('request'));
+  /** Hands everything to a new agent, then exits leaving the app processes running. */
+  const restart = async (): Promise<{ pid: number }> => {
+    if (stopping) throw new SlipwayError('AGENT_BUSY', 'the agent is already stopping');
+    agent.assertIdle();
+    stopping = true;
+    log('restarting: handing over to a new agent');
+    let result: { pid: number };
+    try {
+      result = await handOver({
+        entry,
+        logFile: paths.log,
+        env: process.env,
+        listeners: agent.router.listeners(),
+        // Stops accepting at once; the connection asking for the restart is still answered.
+        closeControl: async () => {
+          server.close();
+        },
+        log,
+      });
+    } catch (error) {
+      stopping = false;
+      log((error as Error).message);
+      throw error;
+    }
+    // After the answer: in-flight requests finish here while the new agent takes the new ones.
+    setImmediate(async () => {
+      await agent.handOff().catch((error) => log(`handoff: ${(error as Error).message}`));
+      store.close();
+      log(`handed over to pid ${result.pid}; exiting`);
+      process.exit(0);
+    });
+    return result;
+  };
+  const server = createControlServer(agent, { stop: () => void stop('request'), restart });
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('uncaughtException', (error) => log(`uncaught: ${error.stack ?? error.message}`));
   process.on('unhandledRejection', (error) => log(`unhandled rejection: ${(error as Error)?.stack ?? String(error)}`));
-  await agent.recover();
+  if (takeover) {
+    try {
+      const listeners = await takeover.listeners();
+      await agent.recover({ listeners });
+      await takeover.serving();
+    } catch (error) {
+      await takeover.failed((error as Error).message);
+      throw error;
+    }
+  } else {
+    await agent.recover();
+  }
+  try {
+    unlinkSync(paths.socket);
+  } catch {
+    // no stale socket
+  }
   await listenOnSocket(server, paths.socket);
   writeFileSync(paths.pidFile, String(process.pid), { mode: 0o600 });
-  log(`agent ready on ${paths.socket}`);
+  if (takeover) {
+    writeFileSync(paths.lockFile, lockContent(), { mode: 0o600 });
+    await takeover.done();
+    log(`agent ready on ${paths.socket} (took over)`);
+  } else {
+    log(`agent ready on ${paths.socket}`);
+  }
 }
 
 main().catch((error) => {

@@ -81,7 +81,13 @@ async function stream(res: ServerResponse, work: (send: (m: StreamMessage) => vo
   return STREAMED;
 }
 
-function routes(agent: Agent, stop: () => void): [string, string, Handler][] {
+/** What the process around the agent does for the control API: stop it, or replace it with a new agent. */
+export interface AgentLifecycle {
+  stop(): void;
+  restart(): Promise<{ pid: number }>;
+}
+
+function routes(agent: Agent, lifecycle: AgentLifecycle): [string, string, Handler][] {
   return [
     [
       'GET',
@@ -97,10 +103,11 @@ function routes(agent: Agent, stop: () => void): [string, string, Handler][] {
       'POST',
       '/agent/stop',
       () => {
-        setImmediate(stop);
+        setImmediate(() => lifecycle.stop());
         return { stopping: true };
       },
     ],
+    ['POST', '/agent/restart', () => lifecycle.restart()],
     ['POST', '/deployments', withBody(openRequest, ({ body }) => agent.open(body))],
     [
       'GET',
@@ -224,8 +231,8 @@ function match(pattern: string, path: string): Params | null {
 }
 
 /** The control API: JSON over HTTP on a unix socket that only the owner can open. */
-export function createControlServer(agent: Agent, stop: () => void): Server {
-  const table = routes(agent, stop);
+export function createControlServer(agent: Agent, lifecycle: AgentLifecycle): Server {
+  const table = routes(agent, lifecycle);
   return createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://agent');
     try {

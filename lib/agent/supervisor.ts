@@ -22,6 +22,8 @@ interface Entry {
   /** Live processes are restarted when they crash. */
   live: boolean;
   stopping: boolean;
+  /** Handed to another agent: whatever happens to it is that agent's business. */
+  released?: boolean;
   restarts: number;
   graceMs: number;
   /** Called on each line of output (readiness checks at once on it). */
@@ -184,6 +186,7 @@ export class Supervisor {
   #supervise(entry: Entry, setKey: string, key: string): void {
     const { app, deploymentId, spec, port, graceMs, proc } = entry;
     void proc.exited.then((exit) => {
+      if (entry.released) return;
       this.host.removeProcess(key);
       if (!entry.live || entry.stopping) {
         removeOutputFiles(this.outputFiles(app, key));
@@ -335,6 +338,20 @@ export class Supervisor {
       }),
       this.oneOffs.stop(deploymentId, graceMs),
     ]);
+  }
+
+  /**
+   * Lets go of every app process without stopping it (another agent has
+   * adopted them): no restart when one exits, its output no longer followed.
+   */
+  release(): void {
+    for (const entries of this.#entries.values()) {
+      for (const entry of entries) {
+        entry.released = true;
+        entry.proc.release();
+      }
+    }
+    this.#entries.clear();
   }
 
   async stopAll(graceMs?: number): Promise<void> {

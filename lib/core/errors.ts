@@ -119,6 +119,14 @@ export const catalogue = {
     details: 'The slipway agent could not be reached or started; see `slipway agent status` and its log.',
   },
   AGENT_REQUEST: { severity: 'internal', details: 'The agent refused a request; see the agent log.' },
+  AGENT_BUSY: {
+    severity: 'usage',
+    details: 'A deployment or a one-off is under way; restart the agent once it has finished.',
+  },
+  AGENT_RESTART_FAILED: {
+    severity: 'internal',
+    details: 'The new agent could not take over; the running agent goes on serving. See the agent log.',
+  },
   PORT_IN_USE: { severity: 'usage', details: 'Choose another `port` in the config, or stop what listens there.' },
   DOCKER_UNAVAILABLE: {
     severity: 'usage',

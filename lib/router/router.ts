@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { ProxyConnection, type ProxyContext, type ProxySite, type RouteEntry } from './proxy-connection.js';
 import { TrafficCounter, type TrafficStats } from './traffic-counter.js';
 import { UpstreamPool } from './upstream-pool.js';
@@ -144,16 +144,8 @@ export class Router {
       return Promise.reject(Object.assign(new Error(`${app} is already listening`), { code: 'ERR_ALREADY_LISTENING' }));
     }
     // allowHalfOpen: a client's FIN after its request must not cut the response short.
-    const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
-      new ProxyConnection(socket, site, this.settings);
-    });
-    // Over the cap, node:net closes a new connection right after accepting it ('drop').
-    server.maxConnections = cap;
-    server.on('drop', () => {
-      site.dropped++;
-    });
-    site.server = server;
-    site.closing = false;
+    const server = createServer({ allowHalfOpen: true, noDelay: true });
+    this.serve(site, server, cap);
     return new Promise((resolve, reject) => {
       const onError = (error: Error): void => {
         if (site.server === server) site.server = null;
@@ -168,6 +160,51 @@ export class Router {
         resolve(typeof address === 'object' && address !== null ? address.port : port);
       });
     });
+  }
+
+  /**
+   * Serves the app on a listener that is already bound — one another
+   * process handed over (an agent taking over from the one it replaces):
+   * both accept on it until that process closes its copy.
+   */
+  adoptListener(app: string, server: Server, options: ListenOptions & { held?: readonly Socket[] } = {}): void {
+    const cap = options.maxConnections ?? this.settings.maxConnectionsPerApp;
+    checkCap(cap);
+    const site = this.site(app);
+    if (site.server !== null) {
+      throw Object.assign(new Error(`${app} is already listening`), { code: 'ERR_ALREADY_LISTENING' });
+    }
+    // A server received over IPC was made with node:net's defaults.
+    Object.assign(server, { allowHalfOpen: true, noDelay: true });
+    this.serve(site, server, cap);
+    server.on('error', (error) => this.settings.log(app, `listener error: ${error.message}`));
+    // Connections it accepted before the route was known, held (paused) until now.
+    for (const socket of options.held ?? []) {
+      if (socket.destroyed) continue;
+      socket.setNoDelay(true);
+      new ProxyConnection(socket, site, this.settings);
+      socket.resume();
+    }
+  }
+
+  /** The app listeners this router accepts on, to hand over to a successor. */
+  listeners(): Map<string, Server> {
+    const found = new Map<string, Server>();
+    for (const [app, site] of this.sites) if (site.server !== null && !site.closing) found.set(app, site.server);
+    return found;
+  }
+
+  private serve(site: Site, server: Server, cap: number): void {
+    server.on('connection', (socket) => {
+      new ProxyConnection(socket, site, this.settings);
+    });
+    // Over the cap, node:net closes a new connection right after accepting it ('drop').
+    server.maxConnections = cap;
+    server.on('drop', () => {
+      site.dropped++;
+    });
+    site.server = server;
+    site.closing = false;
   }
 
   /** Points the app at `upstreams` from the next request on. An empty list is the same as clearRoute. */
@@ -240,16 +277,36 @@ export class Router {
    * Stops the app's listener. Idle connections close now; in-flight
    * exchanges get `closeGraceMs` to finish. The route is kept.
    */
-  async closeApp(app: string): Promise<void> {
+  /**
+   * Stops accepting for the app and closes its connections once their
+   * exchange is done. With `lingerIdle` (a handover: a successor accepts on
+   * the same port), an idle keep-alive connection is not cut at once but
+   * left a grace period to send one more request, answered with
+   * `Connection: close` — closing it while its client may be sending is the
+   * one moment a request could fail.
+   */
+  async closeApp(app: string, options: { lingerIdle?: boolean } = {}): Promise<void> {
     const site = this.sites.get(app);
     if (site === undefined || site.server === null) return;
     const server = site.server;
     site.closing = true;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const conn of [...site.connections]) conn.shutdown();
+    const shutdownAll = () => {
+      for (const conn of [...site.connections]) conn.shutdown();
+    };
+    if (options.lingerIdle) {
+      for (const conn of [...site.connections]) if (conn.busy) conn.shutdown();
+    } else {
+      shutdownAll();
+    }
     if (site.connections.size > 0) {
-      const grace = setTimeout(() => {
+      const destroyAll = () => {
         for (const conn of site.connections) conn.destroy();
+      };
+      let grace = setTimeout(() => {
+        if (!options.lingerIdle) return destroyAll();
+        shutdownAll();
+        grace = setTimeout(destroyAll, this.settings.closeGraceMs);
       }, this.settings.closeGraceMs);
       await closed;
       clearTimeout(grace);
