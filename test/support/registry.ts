@@ -16,7 +16,7 @@ export function registryInstalled(): boolean {
 }
 
 export class TestRegistry {
-  readonly dir = mkdtempSync(join(tmpdir(), 'slipway-registry-'));
+  dir = '';
   port = 0;
   #child: ChildProcess | undefined;
 
@@ -26,6 +26,7 @@ export class TestRegistry {
   }
 
   async start(): Promise<this> {
+    this.dir = mkdtempSync(join(tmpdir(), 'slipway-registry-'));
     this.port = await freePort();
     const config = join(this.dir, 'config.yml');
     writeFileSync(
@@ -71,6 +72,6 @@ export class TestRegistry {
         // gone already
       }
     }
-    rmSync(this.dir, { recursive: true, force: true });
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
   }
 }
