@@ -10,6 +10,7 @@ const notifiers = () => import('./notifiers.js');
 export const builtinPlugins: Readonly<Record<string, () => Promise<unknown>>> = Object.freeze({
   process: () => import('./process/index.js'),
   docker: () => import('./docker/index.js'),
+  swarm: () => import('./swarm/index.js'),
   newrelic: async () => (await notifiers()).newrelic,
   rollbar: async () => (await notifiers()).rollbar,
   appsignal: async () => (await notifiers()).appsignal,

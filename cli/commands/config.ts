@@ -70,7 +70,8 @@ async function setAsRelease(
   // Containers are not the agent's to restart: in the default mode a config change
   // starts the live image again with the new env (no postdeploy), then switches.
   const apps = await client.call<{ name: string; live: { runtime: string } | null }[]>('GET', '/apps');
-  const containers = apps.find((a) => a.name === app)?.live?.runtime === 'docker';
+  const runtime = apps.find((a) => a.name === app)?.live?.runtime;
+  const containers = runtime === 'docker' || runtime === 'swarm';
   if (live.mode !== 'heroku' && !containers) return null;
   const before = await client.call<Record<string, string>>('GET', path(app, 'config'));
   await client.call('POST', path(app, 'config/store'), { changes });

@@ -13,7 +13,7 @@ app: ${app}
 # port: 5000
 # host: 127.0.0.1        # 0.0.0.0 to accept connections from other machines
 
-# runtime: process       # process (local processes, the default) or docker
+# runtime: process       # process (local processes, the default), docker or swarm
 # build: npm ci --omit=dev
 
 # How many of each Procfile process type to run (web defaults to 1).

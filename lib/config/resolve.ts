@@ -68,6 +68,7 @@ export function resolveConfig(raw: unknown, dir: string, file?: string): Resolve
         ? { buildArgs: config.docker.buildArgs as Record<string, string> }
         : {}),
     },
+    ...(config.swarm?.registry !== undefined ? { swarm: { registry: config.swarm.registry } } : {}),
   };
 }
 

@@ -10,6 +10,9 @@ import { PROCESS_TYPE_PATTERN } from '../procfile/procfile.js';
 
 export const APP_NAME_PATTERN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
+/** A registry host (with an optional port) and an optional path under it: what goes before `/slipway/<app>`. */
+const REGISTRY_PATTERN = /^[a-zA-Z0-9.-]+(:[0-9]{1,5})?(\/[a-z0-9._-]+)*$/;
+
 // Docker refuses memory limits under 6 MB; below that a hook cannot even start.
 const MIN_MEMORY = 6 * 1024 * 1024;
 
@@ -226,6 +229,19 @@ export const configSchema = z.partial(
           buildArgs: z.optional(buildArgs),
         },
         '{ image: my-app, keepImages: 5 }',
+      ),
+      swarm: section(
+        {
+          registry: z.optional(
+            z.string({ error: 'must be a registry address such as "registry.example.com:5000"' }).check(
+              z.regex(REGISTRY_PATTERN, {
+                error:
+                  'must be a registry address without a scheme, such as "registry.example.com:5000" or "ghcr.io/acme"',
+              }),
+            ),
+          ),
+        },
+        '{ registry: registry.example.com:5000 }',
       ),
     },
     { error: 'must be an object of settings' },

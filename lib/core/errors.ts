@@ -57,7 +57,10 @@ export const catalogue = {
     severity: 'deployment',
     details: 'A plugin did not finish in time; check the service it talks to or raise its timeout.',
   },
-  NO_RUNTIME: { severity: 'usage', details: 'Set `runtime` to `process` or `docker`, or add a runtime plugin.' },
+  NO_RUNTIME: {
+    severity: 'usage',
+    details: 'Set `runtime` to `process`, `docker` or `swarm`, or add a runtime plugin.',
+  },
   BUILD_FAILED: {
     severity: 'deployment',
     status: 'build-error',
@@ -128,6 +131,10 @@ export const catalogue = {
   DOCKER_UNAVAILABLE: {
     severity: 'usage',
     details: 'Start the Docker Engine or set DOCKER_HOST; `docker info` must answer.',
+  },
+  SWARM_UNAVAILABLE: {
+    severity: 'usage',
+    details: `runtime: swarm needs a swarm manager: set DOCKER_HOST to one, or run \`docker swarm init\`; see ${DOCS}/swarm.md.`,
   },
   NOTIFY_FAILED: {
     severity: 'deployment',

@@ -43,6 +43,8 @@ export interface SlipwayConfig {
     /** Docker build arguments (`ARG` in the Dockerfile), passed to the Engine's build. */
     buildArgs?: Record<string, string | number | boolean>;
   };
+  /** runtime: swarm. */
+  swarm?: { registry?: string };
 }
 
 /** Config after defaults and unit parsing. Durations in ms, sizes in bytes. */
@@ -74,6 +76,8 @@ export interface ResolvedConfig {
     keepImages: number;
     buildArgs?: Record<string, string>;
   };
+  /** runtime: swarm; absent when the config has no `swarm` settings. */
+  swarm?: { registry?: string };
 }
 
 export interface Procfile {

@@ -32,12 +32,17 @@ export function outputDemuxer(onLine: (stream: OutputStream, line: string) => vo
   };
 }
 
+/** What output can be followed from: a container, or a swarm service (its tasks' output). */
+export interface OutputSource {
+  logs(options: Docker.ContainerLogsOptions & { follow: true }): Promise<NodeJS.ReadableStream>;
+}
+
 /**
- * Follows a container's output from its start until it exits (or `signal`
- * stops following); resolves when the stream ends.
+ * Follows a container's (or a service's) output from its start until it
+ * exits (or `signal` stops following); resolves when the stream ends.
  */
 export async function followOutput(
-  container: Docker.Container,
+  container: OutputSource,
   onLine: (stream: OutputStream, line: string) => void,
   signal?: AbortSignal,
 ): Promise<void> {

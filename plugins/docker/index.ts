@@ -11,7 +11,7 @@ import { FIRST_DEPLOY_TAP_TIMEOUT_MS, runFirstDeploy } from './first-deploy.js';
 import { type DockerRuntimeOptions, optionsSchema } from './options.js';
 import { recoverContainers } from './recover-containers.js';
 import { retireRelease } from './retire-release.js';
-import { createOneOff, type OneOffOptions, runOneOff } from './run-one-off.js';
+import { createOneOff, type OneOffOptions, runInContainer, runOneOff } from './run-one-off.js';
 import { startFormation } from './start-formation.js';
 
 export const PLUGIN_NAME = 'docker';
@@ -122,7 +122,8 @@ export class DockerRuntime implements Plugin {
     });
 
     deployer.hooks.succeeded.tapPromise({ ...tap, timeout: FIRST_DEPLOY_TAP_TIMEOUT_MS }, async (ctx) => {
-      if (mine(ctx)) await runFirstDeploy(ctx, this.#engine, PLUGIN_NAME);
+      if (!mine(ctx)) return;
+      await runFirstDeploy(ctx, (options) => runInContainer(ctx, this.#engine, 'first-deploy', options), PLUGIN_NAME);
     });
 
     deployer.hooks.retire.tapPromise(tap, async (ctx) => {

@@ -20,9 +20,13 @@ export function imagesToPrune(tags: string[], repository: string, keep: number, 
  * Untags the app's release images older than the last `docker.keepImages`
  * releases; the Engine deletes an image with its last tag. An image a
  * container still uses stays (the Engine refuses, nothing is forced).
+ * `repository` is where the release tags are (`slipway/<app>` by default).
  */
-export async function pruneImages(ctx: DeploymentContext, docker: Docker): Promise<string[]> {
-  const repository = imageRepository(ctx.app);
+export async function pruneImages(
+  ctx: DeploymentContext,
+  docker: Docker,
+  repository = imageRepository(ctx.app),
+): Promise<string[]> {
   const images = await docker.listImages({ filters: { reference: [repository] } });
   const tags = images.flatMap((i) => i.RepoTags ?? []);
   const doomed = imagesToPrune(tags, repository, ctx.config.docker.keepImages, [ctx.release]);

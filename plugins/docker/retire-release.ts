@@ -13,7 +13,8 @@ function keepRunning(ctx: DeploymentContext, docker: Docker): Promise<unknown> {
   );
 }
 
-async function drain(ctx: DeploymentContext, grace: number): Promise<boolean> {
+/** The router drains the previous release's upstreams (in the agent); false when the drain timed out. */
+export async function drain(ctx: DeploymentContext, grace: number): Promise<boolean> {
   const agent = agentControl(ctx);
   if (!agent) return true;
   return (await agent.retire(ctx.id, grace)).drained;

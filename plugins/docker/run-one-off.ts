@@ -66,9 +66,12 @@ export async function startAndWait(
   // Set by the timer and the abort listener, read after the exit.
   const end: { reason: HookRunResult['reason'] } = { reason: 'exit' };
   const started = Date.now();
-  const exited = container.wait({ condition: 'next-exit' }).then((r: { StatusCode?: number }) => r.StatusCode ?? -1);
-  exited.catch(() => undefined);
   await container.start();
+  // Asked once it started: `not-running` answers at once for a command that already ended. A
+  // `next-exit` wait sent before the start can reach the Engine after a quick command's exit
+  // (the two requests travel side by side) and then waits for an exit that never comes.
+  const exited = container.wait({ condition: 'not-running' }).then((r: { StatusCode?: number }) => r.StatusCode ?? -1);
+  exited.catch(() => undefined);
   const output = followOutput(container, options.onLine);
   const timer = setTimeout(() => {
     end.reason = 'timeout';
@@ -117,11 +120,7 @@ export async function runInContainer(
       signal: ctx.signal,
       onLine: (stream, line) => ctx.log(type, line, stream),
     });
-    ctx.log(
-      type,
-      `${type} exited with status ${result.exitCode} (${result.reason}) in ${result.durationMs} ms`,
-      'system',
-    );
+    logExit(ctx, type, result);
     return result;
   } finally {
     const removal = container.remove({ force: true }).catch(() => undefined);
@@ -130,21 +129,29 @@ export async function runInContainer(
   }
 }
 
+/** The line that ends a one-off's output in the deployment's logs. */
+export function logExit(ctx: DeploymentContext, type: OneOffType, result: HookRunResult): void {
+  ctx.log(
+    type,
+    `${type} exited with status ${result.exitCode} (${result.reason}) in ${result.durationMs} ms`,
+    'system',
+  );
+}
+
 /**
- * The gate: the Procfile's `postdeploy` (or, in heroku mode, `release`)
- * command in its own container. Sets `ctx.hook`; throws HOOK_FAILED,
- * HOOK_TIMEOUT or HOOK_OOM as the process runtime does.
+ * The gate around a one-off, whatever runs it (a container, a swarm job):
+ * the step and the command in the logs, `ctx.hook` set from how it ended,
+ * HOOK_FAILED, HOOK_TIMEOUT or HOOK_OOM thrown as the process runtime does.
  */
-export async function runOneOff(
+export async function gateOneOff(
   ctx: DeploymentContext,
-  docker: Docker,
   type: 'postdeploy' | 'release',
   options: OneOffOptions,
-  run: OneOffRun = {},
+  execute: () => Promise<HookRunResult>,
 ): Promise<HookRunResult> {
   ctx.step(type, 'start', options.command);
   ctx.log(type, `$ ${options.command}`, 'system');
-  const result = await runInContainer(ctx, docker, type, options, run);
+  const result = await execute();
   ctx.hook = result;
   if (result.exitCode !== 0) {
     ctx.step(type, 'failed');
@@ -152,4 +159,18 @@ export async function runOneOff(
   }
   ctx.step(type, 'done');
   return result;
+}
+
+/**
+ * The gate: the Procfile's `postdeploy` (or, in heroku mode, `release`)
+ * command in its own container (see gateOneOff).
+ */
+export function runOneOff(
+  ctx: DeploymentContext,
+  docker: Docker,
+  type: 'postdeploy' | 'release',
+  options: OneOffOptions,
+  run: OneOffRun = {},
+): Promise<HookRunResult> {
+  return gateOneOff(ctx, type, options, () => runInContainer(ctx, docker, type, options, run));
 }

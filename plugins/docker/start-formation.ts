@@ -30,7 +30,7 @@ function image(ctx: DeploymentContext): string {
 }
 
 /** Whether the image can serve on its own (CMD or ENTRYPOINT); only asked when the Procfile has no web. */
-async function imageHasCommand(ctx: DeploymentContext, docker: Docker, tag: string): Promise<boolean> {
+export async function imageHasCommand(ctx: DeploymentContext, docker: Docker, tag: string): Promise<boolean> {
   if (ctx.procfile.processes.web) return true;
   const config = (await docker.getImage(tag).inspect()).Config;
   return Boolean(config?.Cmd?.length || config?.Entrypoint?.length);

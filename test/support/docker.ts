@@ -236,12 +236,14 @@ export class HookGate {
 }
 
 /**
- * The set-up every Docker end-to-end file shares: a DockerE2E, a HookGate
+ * The set-up every Docker end-to-end file shares: a DockerE2E (or a
+ * subclass: the swarm's), a HookGate
  * listening for the file's hooks, base images built once, and `engineTest`,
  * which runs a test only when an Engine answers (or CI requires one).
  */
-export function dockerSuite(): { e2e: DockerE2E; gate: HookGate; engineTest: typeof test } {
-  const e2e = new DockerE2E();
+export function dockerSuite<T extends DockerE2E = DockerE2E>(
+  e2e: T = new DockerE2E() as T,
+): { e2e: T; gate: HookGate; engineTest: typeof test } {
   const gate = new HookGate();
   test.before(async () => {
     await gate.listen();
