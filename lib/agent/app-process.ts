@@ -2,7 +2,13 @@ import { spawn } from 'node:child_process';
 import { closeSync, fstatSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { RingBuffer } from '../core/line-splitter.js';
-import { type ExitInfo, processStartTime, sameProcessAlive, stopProcessGroup } from '../core/managed-process.js';
+import {
+  type ExitInfo,
+  processStartTime,
+  sameProcessAlive,
+  signalProcessGroup,
+  stopProcessGroup,
+} from '../core/managed-process.js';
 import { OutputTail } from './output-tail.js';
 
 /** The files an app process writes its output to (see OutputTail). */
@@ -149,12 +155,7 @@ export class AppProcess {
 
   /** Signals the whole process group; quiet when it is already gone. */
   signalGroup(signal: NodeJS.Signals): void {
-    if (this.pid <= 0) return;
-    try {
-      process.kill(-this.pid, signal);
-    } catch {
-      // group already gone
-    }
+    signalProcessGroup(this.pid, signal);
   }
 
   async stop(graceMs: number): Promise<ExitInfo> {

@@ -30,6 +30,13 @@ interface Entry {
   activity: Set<() => void>;
 }
 
+/** A process not yet live (not restarted when it exits), not stopping. */
+function newEntry(
+  fields: Pick<Entry, 'app' | 'deploymentId' | 'spec' | 'port' | 'proc' | 'graceMs' | 'activity'>,
+): Entry {
+  return { ...fields, live: false, stopping: false, restarts: 0 };
+}
+
 const MAX_BACKOFF_MS = 30_000;
 /** How long stopAll waits for pending cleanups (scratch copies, cgroups) before the agent exits. */
 const CLEANUP_WAIT_MS = 5_000;
@@ -150,18 +157,7 @@ export class Supervisor {
       files: this.outputFiles(app, key),
       onLine: this.#onLine(app, deploymentId, spec.name, activity),
     });
-    const entry: Entry = {
-      app,
-      deploymentId,
-      spec,
-      port,
-      proc,
-      live: false,
-      stopping: false,
-      restarts: 0,
-      graceMs,
-      activity,
-    };
+    const entry = newEntry({ app, deploymentId, spec, port, proc, graceMs, activity });
     if (proc.pid > 0) {
       this.host.recordProcess({ key, app, deploymentId, name: spec.name, pid: proc.pid, startedAt: proc.startTime });
     }
@@ -234,18 +230,8 @@ export class Supervisor {
       proc.signalGroup('SIGKILL');
       return null;
     }
-    const entry: Entry = {
-      app,
-      deploymentId,
-      spec,
-      port,
-      proc,
-      live: true,
-      stopping: false,
-      restarts: 0,
-      graceMs,
-      activity,
-    };
+    const entry = newEntry({ app, deploymentId, spec, port, proc, graceMs, activity });
+    entry.live = true;
     this.#supervise(entry, key, procKey);
     return entry;
   }

@@ -84,17 +84,22 @@ export class ManagedProcess {
 
   /** Signals the whole process group; quiet when it is already gone. */
   signalGroup(signal: NodeJS.Signals): void {
-    if (this.pid <= 0) return;
-    try {
-      process.kill(-this.pid, signal);
-    } catch {
-      // group already gone
-    }
+    signalProcessGroup(this.pid, signal);
   }
 
   /** SIGTERM, then SIGKILL after the grace period; resolves once it has exited. */
   stop(graceMs: number): Promise<ExitInfo> {
     return stopProcessGroup(this, graceMs);
+  }
+}
+
+/** Signals the process group `pid` leads; quiet when it is already gone. */
+export function signalProcessGroup(pid: number, signal: NodeJS.Signals): void {
+  if (pid <= 0) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // group already gone
   }
 }
 
