@@ -739,21 +739,23 @@ export class ProxyConnection implements UpstreamOwner {
       this.up = pool.open(this);
       return;
     }
-    this.ctx.log(this.site.app, `upstream ${pool?.key ?? '?'}: ${reason}`);
     // The upstream went away with the request and sent nothing back (a crashed process): an idempotent request
     // goes to the route's next upstream not tried yet, as nginx's proxy_next_upstream does on an error.
     const route = this.route;
     if (mayRetry && pool !== null && route !== null && this.replay !== null && !this.resSent) {
       const n = route.pools.length;
       if (++this.attempts < n) {
+        const next = route.pools[(this.firstPool + this.attempts) % n];
+        this.ctx.log(this.site.app, `upstream ${pool.key}: ${reason}; request sent to ${next.key} instead`);
         this.pool = null;
         pool.end();
         this.resend = true;
         this.unpause(UPSTREAM_FULL);
-        this.attach(route.pools[(this.firstPool + this.attempts) % n]);
+        this.attach(next);
         return;
       }
     }
+    this.ctx.log(this.site.app, `upstream ${pool?.key ?? '?'}: ${reason}`);
     if (this.resSent) {
       // Part of the response is out; only a broken connection can tell the client it is incomplete.
       this.socket.destroy();
