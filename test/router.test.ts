@@ -967,13 +967,21 @@ test('an upstream that goes away with a request before answering: a GET goes to 
     ),
     JSON.stringify(logs),
   );
+  // An idempotent request with a body: sent again whole.
+  const put = await request(port, { method: 'PUT', path: '/item', body: 'payload' });
+  assert.is(put.status, 200);
+  assert.is(dropped, 3);
+  const last = b.seen.at(-1)!;
+  assert.equal([last.method, last.url, last.body.toString()], ['PUT', '/item', 'payload']);
+  await request(port); // on B: the round robin puts the next request on the dropper
+  assert.is(dropped, 3);
   // A POST may have been acted on: never sent twice.
   const posts = [
     await request(port, { method: 'POST', body: 'x' }),
     await request(port, { method: 'POST', body: 'x' }),
   ];
   assert.equal(posts.map((p) => p.status).sort(), [200, 502]);
-  assert.is(dropped, 3);
+  assert.is(dropped, 4);
   // With no other upstream left to try, the GET gets its 502.
   router.setRoute('app', [dropper]);
   assert.is((await request(port)).status, 502);
