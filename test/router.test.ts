@@ -940,6 +940,53 @@ test('a stale pooled connection is retried for idempotent requests, not for POST
   assert.is(post.status, 502);
 });
 
+test('an upstream that goes away with a request before answering: a GET goes to the next upstream, a POST gets 502', async () => {
+  const { router, port, logs } = await startRouter();
+  // Reads the request, then closes without a byte of response: a web process killed while it held the request.
+  let dropped = 0;
+  const dropper = await startRawUpstream((socket) => {
+    socket.once('data', () => {
+      dropped++;
+      socket.destroy();
+    });
+  });
+  const b = await startUpstream('B');
+  router.setRoute('app', [dropper, b.upstream]);
+  // Fresh connections (no pooled one to blame): round robin starts every other request on the dropper.
+  for (let i = 0; i < 4; i++) {
+    const reply = await request(port);
+    assert.is(reply.status, 200);
+    assert.is(reply.body.toString(), 'B');
+  }
+  assert.is(dropped, 2);
+  assert.ok(
+    logs.some((l) =>
+      new RegExp(
+        `^upstream 127\\.0\\.0\\.1:${dropper.port}: .*; request sent to 127\\.0\\.0\\.1:${b.upstream.port} instead$`,
+      ).test(l.message),
+    ),
+    JSON.stringify(logs),
+  );
+  // An idempotent request with a body: sent again whole.
+  const put = await request(port, { method: 'PUT', path: '/item', body: 'payload' });
+  assert.is(put.status, 200);
+  assert.is(dropped, 3);
+  const last = b.seen.at(-1)!;
+  assert.equal([last.method, last.url, last.body.toString()], ['PUT', '/item', 'payload']);
+  await request(port); // on B: the round robin puts the next request on the dropper
+  assert.is(dropped, 3);
+  // A POST may have been acted on: never sent twice.
+  const posts = [
+    await request(port, { method: 'POST', body: 'x' }),
+    await request(port, { method: 'POST', body: 'x' }),
+  ];
+  assert.equal(posts.map((p) => p.status).sort(), [200, 502]);
+  assert.is(dropped, 4);
+  // With no other upstream left to try, the GET gets its 502.
+  router.setRoute('app', [dropper]);
+  assert.is((await request(port)).status, 502);
+});
+
 test('malformed or smuggling-prone requests get 400 and a closed connection', async () => {
   const { router, port } = await startRouter();
   const up = await startUpstream('A');

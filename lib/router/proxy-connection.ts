@@ -146,7 +146,12 @@ export class ProxyConnection implements UpstreamOwner {
   private readonly reqChunks = new ChunkedScanner();
   private readonly reqHead = new RequestHead();
   private readonly resHead = new ResponseHead();
-  /** What was sent on a reused upstream connection, in case it turns out to be stale; null once unreplayable. */
+  /**
+   * What an idempotent request sent upstream, to send again when the
+   * connection fails before any byte of the response: a stale pooled
+   * connection, or an upstream that died with the request (then another
+   * upstream gets it). Null once unreplayable.
+   */
   private replay: Buffer[] | null = null;
   private replayBytes = 0;
   private resend = false;
@@ -448,7 +453,7 @@ export class ProxyConnection implements UpstreamOwner {
     // The body timeout counts from here: the client may have been held while the upstream connection opened.
     this.lastActive = this.ctx.now;
     const replay = this.resend ? this.replay : null;
-    this.replay = up.reused && this.idempotent ? (replay ?? []) : null;
+    this.replay = this.idempotent ? (replay ?? []) : null;
     this.resend = false;
     if (replay === null) {
       this.replayBytes = 0;
@@ -733,6 +738,22 @@ export class ProxyConnection implements UpstreamOwner {
       if (this.buffered !== null) this.pause(HOLD);
       this.up = pool.open(this);
       return;
+    }
+    // The upstream went away with the request and sent nothing back (a crashed process): an idempotent request
+    // goes to the route's next upstream not tried yet, as nginx's proxy_next_upstream does on an error.
+    const route = this.route;
+    if (mayRetry && pool !== null && route !== null && this.replay !== null && !this.resSent) {
+      const n = route.pools.length;
+      if (++this.attempts < n) {
+        const next = route.pools[(this.firstPool + this.attempts) % n];
+        this.ctx.log(this.site.app, `upstream ${pool.key}: ${reason}; request sent to ${next.key} instead`);
+        this.pool = null;
+        pool.end();
+        this.resend = true;
+        this.unpause(UPSTREAM_FULL);
+        this.attach(next);
+        return;
+      }
     }
     this.ctx.log(this.site.app, `upstream ${pool?.key ?? '?'}: ${reason}`);
     if (this.resSent) {
