@@ -606,6 +606,33 @@ test('the config root must be an object', () => {
   assert.is(resolveConfig(null, '/srv/x').app, 'x');
 });
 
+test('a YAML root tagged !!binary or !!set is not an object of settings', async () => {
+  for (const text of ['!!binary aGVsbG8=\n', '!!set\n? app\n']) {
+    const root = await tree({ '.slipwayrc.yaml': text });
+    const e = await rejection(loadConfig(root));
+    assert.is(e.code, 'CONFIG_INVALID');
+    assert.match(e.message, /^\.slipwayrc\.yaml:\d: the config must be an object of settings$/);
+  }
+});
+
+test('an alias without its anchor, or an alias bomb, is a CONFIG_LOAD error at the alias', async () => {
+  const missing = await rejection(loadConfig(await tree({ '.slipwayrc.yaml': 'app: shop\nport: *p\n' })));
+  assert.is(missing.code, 'CONFIG_LOAD');
+  assert.match(missing.message, /^\.slipwayrc\.yaml:2:7: Unresolved alias/);
+  const bomb = Array.from({ length: 5 }, (_, i) => {
+    const items =
+      i === 0
+        ? 'x,x,x,x,x,x,x,x,x,x'
+        : Array(10)
+            .fill(`*a${i - 1}`)
+            .join(',');
+    return `a${i}: &a${i} [${items}]`;
+  }).join('\n');
+  const e = await rejection(loadConfig(await tree({ '.slipwayrc.yaml': `${bomb}\n` })));
+  assert.is(e.code, 'CONFIG_LOAD');
+  assert.match(e.message, /^\.slipwayrc\.yaml:\d+:\d+: Excessive alias count/);
+});
+
 test('resolveConfig names the file relative to the app directory', () => {
   const e = invalid({ port: 0 }, '/srv/.slipwayrc.json');
   assert.match(e.message, /^\.\.\/\.slipwayrc\.json: port:/);
