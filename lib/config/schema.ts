@@ -8,7 +8,9 @@ import * as z from 'zod/mini';
 import { formatBytes, parseDuration, parseSize } from '../core/units.js';
 import { PROCESS_TYPE_PATTERN } from '../procfile/procfile.js';
 
-export const APP_NAME_PATTERN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+import { APP_NAME_PATTERN } from './defaults.js';
+
+export { APP_NAME_PATTERN };
 
 // Docker refuses memory limits under 6 MB; below that a hook cannot even start.
 const MIN_MEMORY = 6 * 1024 * 1024;
