@@ -9,7 +9,7 @@ import type {
   Stream,
   Warning,
 } from './context.js';
-import { SlipwayError, toSlipwayError } from './errors.js';
+import { isSlipwayError, SlipwayError, toSlipwayError } from './errors.js';
 import { createHooks, type HookName, type Hooks, STAGE } from './hooks.js';
 import { LogBuffer } from './log-buffer.js';
 import { Masker } from './mask.js';
@@ -55,6 +55,26 @@ export const CORE_PLUGIN = 'slipway:core';
  * Runs one deployment through the phases. Plugins run here, in the caller's
  * process; the control plane (the agent) keeps state, processes and routes.
  */
+/** What a plugin's apply threw, as one line naming the plugin; the original kept as cause. */
+function applyError(plugin: Plugin, error: unknown): SlipwayError {
+  const name = typeof plugin.name === 'string' ? plugin.name : 'unnamed';
+  const firstLine = (message: string) => message.split(/\r?\n/)[0]!.trim();
+  if (isSlipwayError(error)) {
+    if (error.data?.plugin) return error;
+    return new SlipwayError(error.code, `plugin "${name}": ${firstLine(error.message)}`, {
+      cause: error,
+      details: error.details,
+      data: { ...error.data, plugin: name },
+    });
+  }
+  const message = firstLine(error instanceof Error ? error.message : String(error));
+  return new SlipwayError('PLUGIN_FAILED', `plugin "${name}" failed in apply: ${message}`, {
+    cause: error,
+    details: 'The plugin threw while it was set up; nothing was deployed. Fix the plugin or its options.',
+    data: { plugin: name },
+  });
+}
+
 export class Deployer implements PluginHost {
   readonly hooks: Hooks = createHooks();
   #options: DeployerOptions;
@@ -84,7 +104,13 @@ export class Deployer implements PluginHost {
 
   /** Applies a plugin; `deploy()` waits for every pending apply. */
   use(plugin: Plugin): this {
-    this.#applied.push(Promise.resolve().then(() => plugin.apply(this)));
+    this.#applied.push(
+      Promise.resolve()
+        .then(() => plugin.apply(this))
+        .catch((error: unknown) => {
+          throw applyError(plugin, error);
+        }),
+    );
     return this;
   }
 
