@@ -84,7 +84,9 @@ test('socket 0600 in a 0700 run dir, home 0700; nobody gets EACCES, the owner ge
   });
   assert.ok(cli.code !== 0, cli.stderr);
   assert.match(cli.stderr, /^error [A-Z_]+: /);
-  console.log('figures: control socket: 0600 socket, 0700 run dir and home; uid 65534 refused with EACCES (also with the dirs opened)');
+  console.log(
+    'figures: control socket: 0600 socket, 0700 run dir and home; uid 65534 refused with EACCES (also with the dirs opened)',
+  );
   console.log(`figures: control socket: a CLI as nobody: ${cli.stderr.split('\n')[0]}`);
 });
 

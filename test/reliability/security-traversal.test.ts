@@ -2,7 +2,7 @@
 // never escape SLIPWAY_HOME: every way in (config, Procfile, CLI flags and
 // arguments, the control API's routes and bodies) refuses a path with a
 // clear error, and afterwards nothing exists outside the home.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { test } from 'uvu';
