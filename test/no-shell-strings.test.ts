@@ -54,7 +54,8 @@ test('no exec/execSync from child_process and no shell: true anywhere', () => {
 
 test("every sh -c is the user's command or a fixed wrapper taking data as arguments", () => {
   const found: Record<string, string[]> = {};
-  const site = /['"](?:\/bin\/)?sh['"],\s*['"]-c['"],\s*([^,\]\n]+)/g;
+  // `['/bin/sh', '-c', script]` and `spawn('sh', ['-c', script])`, also bash.
+  const site = /['"](?:\/(?:usr\/)?bin\/)?(?:ba)?sh['"],\s*\[?\s*['"]-c['"],\s*([^,\]\n]+)/g;
   for (const file of files) {
     const text = readFileSync(file, 'utf8');
     for (const m of text.matchAll(site)) (found[relative(root, file)] ??= []).push(m[1]!.trim());
