@@ -4,13 +4,14 @@
 // port out of range, a deployment id that is a path). Each must exit 2 with
 // one `error CODE: message` line (what to do indented under it), no stack
 // trace, and start nothing: the fresh SLIPWAY_HOME never gets an agent.
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { commands } from '../../cli/main.js';
 import { E2E, type Result } from '../support/e2e.js';
+import { appDirWith, MALFORMED, readAs } from '../support/read-malformed.js';
 
 const cli = new E2E();
 test.after(() => cli.cleanup());
@@ -125,6 +126,38 @@ test('with --json the refusal is one JSON error with its code; with --debug a st
   assert.match(d.stderr, /^error USAGE: rollback: "\.\.\/\.\.\/1" is not a release number/);
   assert.match(d.stderr, /\n\s+at /);
   assert.not.ok(existsSync(join(cli.home, 'run', 'agent.pid')));
+});
+
+test('the malformed-file corpus through the CLI: check, procfile check, migrate heroku — one error line at file:line, exit 2', async () => {
+  const expected: Record<string, { ok?: true; code?: string; at?: string }> = JSON.parse(
+    readFileSync(join(MALFORMED, 'expected.json'), 'utf8'),
+  );
+  let refusedCount = 0;
+  for (const [name, want] of Object.entries(expected)) {
+    if (want.ok) continue;
+    const dir = appDirWith(name);
+    cli.dirs.push(dir);
+    const as = readAs(name);
+    const args =
+      as === 'Procfile'
+        ? ['procfile', 'check', join(dir, 'Procfile')]
+        : as.startsWith('.slipwayrc')
+          ? ['check', dir]
+          : ['migrate', 'heroku', dir];
+    const r = await cli.run(args, { cwd: dir });
+    const what = `${name}: ${r.stderr}`;
+    assert.is(r.code, 2, what);
+    const first = r.stderr.split('\n')[0]!;
+    assert.ok(first.startsWith(`error ${want.code}: `), what);
+    // Several problems: a count on the first line, each problem with its place under it.
+    assert.ok(r.stderr.includes(`${want.at}:`), what);
+    assert.not.match(r.stderr, /^\s+at .+:\d+:\d+\)?$/m, what);
+    refusedCount++;
+  }
+  assert.not.ok(existsSync(join(cli.home, 'run', 'agent.pid')));
+  console.log(
+    `figures: malformed corpus through the CLI: ${refusedCount} files refused with exit 2 at their file:line`,
+  );
 });
 
 test.run();
