@@ -17,10 +17,20 @@ const procfile = (hook = true) => ({
   warnings: [],
 });
 
-function deployer(plugins: Plugin[], options: { hook?: boolean; env?: Record<string, string> } = {}) {
+function deployer(
+  plugins: Plugin[],
+  options: { hook?: boolean; env?: Record<string, string>; applyTimeoutMs?: number } = {},
+) {
   const control = new MemoryControl();
   const config = resolveConfig({ app: 'unit', env: options.env ?? {} }, '/tmp/unit');
-  const d = new Deployer({ config, procfile: procfile(options.hook), control, plugins, version: 'v1' });
+  const d = new Deployer({
+    config,
+    procfile: procfile(options.hook),
+    control,
+    plugins,
+    version: 'v1',
+    applyTimeoutMs: options.applyTimeoutMs,
+  });
   return { d, control };
 }
 
@@ -166,6 +176,15 @@ test('a plugin whose apply throws: PLUGIN_FAILED naming it, in one line; nothing
   assert.is(error.code, 'PLUGIN_FAILED');
   assert.is(error.message, 'plugin "thrower" failed in apply: no token file');
   assert.is((error.cause as Error).message, 'no token file\n    at somewhere (x.js:1:1)');
+  assert.is(control.deployments.size, 0);
+});
+
+test('an apply that never settles is cut off by its time limit: PLUGIN_TIMEOUT naming the plugin; nothing is opened', async () => {
+  const hanging: Plugin = { name: 'hanging', apply: () => new Promise(() => {}) };
+  const { d, control } = deployer([memoryRuntime(), hanging], { applyTimeoutMs: 50 });
+  const error = (await d.deploy().catch((e: unknown) => e)) as SlipwayError;
+  assert.is(error.code, 'PLUGIN_TIMEOUT');
+  assert.is(error.message, 'plugin "hanging" did not finish apply within 50ms');
   assert.is(control.deployments.size, 0);
 });
 

@@ -17,6 +17,7 @@ import type { Plugin, PluginHost } from './plugins.js';
 import type { DeploymentStatus } from './status.js';
 import { guardTaps } from './tap-guard.js';
 import type { Procfile, ResolvedConfig } from './types.js';
+import { formatDuration } from './units.js';
 
 export interface DeployerOptions {
   config: ResolvedConfig;
@@ -35,6 +36,8 @@ export interface DeployerOptions {
   heartbeatMs?: number;
   /** Extra secrets to mask (plugin tokens). */
   secrets?: string[];
+  /** How long a plugin's apply may take before the deployment fails with PLUGIN_TIMEOUT (1 min). */
+  applyTimeoutMs?: number;
 }
 
 /** When a step fails without saying how, the status it ends the deployment with. */
@@ -56,8 +59,12 @@ export const CORE_PLUGIN = 'slipway:core';
  * process; the control plane (the agent) keeps state, processes and routes.
  */
 /** What a plugin's apply threw, as one line naming the plugin; the original kept as cause. */
+const APPLY_TIMEOUT_MS = 60_000;
+
+const pluginName = (plugin: Plugin) => (typeof plugin.name === 'string' ? plugin.name : 'unnamed');
+
 function applyError(plugin: Plugin, error: unknown): SlipwayError {
-  const name = typeof plugin.name === 'string' ? plugin.name : 'unnamed';
+  const name = pluginName(plugin);
   const firstLine = (message: string) => message.split(/\r?\n/)[0]!.trim();
   if (isSlipwayError(error)) {
     if (error.data?.plugin) return error;
@@ -104,9 +111,20 @@ export class Deployer implements PluginHost {
 
   /** Applies a plugin; `deploy()` waits for every pending apply. */
   use(plugin: Plugin): this {
+    const ms = this.#options.applyTimeoutMs ?? APPLY_TIMEOUT_MS;
+    let timer: NodeJS.Timeout | undefined;
+    // An apply that never settles would hold the deployment for ever: it gets a time limit, like a tap.
+    const limit = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const name = pluginName(plugin);
+        const message = `plugin "${name}" did not finish apply within ${formatDuration(ms)}`;
+        reject(new SlipwayError('PLUGIN_TIMEOUT', message, { data: { plugin: name } }));
+      }, ms);
+    });
+    const applied = Promise.resolve().then(() => plugin.apply(this));
     this.#applied.push(
-      Promise.resolve()
-        .then(() => plugin.apply(this))
+      Promise.race([applied, limit])
+        .finally(() => clearTimeout(timer))
         .catch((error: unknown) => {
           throw applyError(plugin, error);
         }),
