@@ -86,7 +86,7 @@ export class Deployer implements PluginHost {
   readonly hooks: Hooks = createHooks();
   #options: DeployerOptions;
   #config: ResolvedConfig;
-  #applied: Promise<void>[] = [];
+  #applied: { plugin: Plugin; applied: Promise<void> }[] = [];
   #masker = new Masker();
 
   constructor(options: DeployerOptions) {
@@ -111,25 +111,39 @@ export class Deployer implements PluginHost {
 
   /** Applies a plugin; `deploy()` waits for every pending apply. */
   use(plugin: Plugin): this {
+    const applied = Promise.resolve().then(() => plugin.apply(this));
+    // Handled here and awaited by deploy(), within its time limit.
+    applied.catch(() => {});
+    this.#applied.push({ plugin, applied });
+    return this;
+  }
+
+  /** Every pending apply, each within its time limit: one that never settles would hold the deployment for ever. */
+  async #waitForApplies(): Promise<void> {
     const ms = this.#options.applyTimeoutMs ?? APPLY_TIMEOUT_MS;
     let timer: NodeJS.Timeout | undefined;
-    // An apply that never settles would hold the deployment for ever: it gets a time limit, like a tap.
-    const limit = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const name = pluginName(plugin);
-        const message = `plugin "${name}" did not finish apply within ${formatDuration(ms)}`;
-        reject(new SlipwayError('PLUGIN_TIMEOUT', message, { data: { plugin: name } }));
-      }, ms);
+    const limit = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), ms);
     });
-    const applied = Promise.resolve().then(() => plugin.apply(this));
-    this.#applied.push(
-      Promise.race([applied, limit])
-        .finally(() => clearTimeout(timer))
-        .catch((error: unknown) => {
+    try {
+      for (const { plugin, applied } of this.#applied) {
+        const outcome = await Promise.race([applied.then(() => 'done' as const), limit]).catch((error: unknown) => {
           throw applyError(plugin, error);
-        }),
-    );
-    return this;
+        });
+        if (outcome === 'late') {
+          const name = pluginName(plugin);
+          throw new SlipwayError(
+            'PLUGIN_TIMEOUT',
+            `plugin "${name}" did not finish apply within ${formatDuration(ms)}`,
+            {
+              data: { plugin: name },
+            },
+          );
+        }
+      }
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Secrets registered by plugins (tokens) are masked like env values. */
@@ -144,7 +158,7 @@ export class Deployer implements PluginHost {
   async deploy(): Promise<DeploymentRecord> {
     const { control, onEvent = () => {} } = this.#options;
     const emit = (event: DeploymentEvent) => onEvent(event);
-    await Promise.all(this.#applied);
+    await this.#waitForApplies();
     this.#config = await this.hooks.configure.promise(this.#config);
     const config = this.#config;
 
