@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { openConfig, sealConfig } from '../lib/config/cache.js';
 import { DEFAULTS, defaultAppName, defineConfig, loadConfig } from '../lib/config/load-config.js';
 import { resolveConfig } from '../lib/config/resolve.js';
 import { catalogue, SlipwayError } from '../lib/core/errors.js';
@@ -303,11 +304,19 @@ test('syntax errors never quote the file, so env secrets stay out of messages', 
 
 // ---------------------------------------------------------------- cache
 
-/** The cache file, with every stored port replaced: a result with that port came from the cache. */
-async function tamperCache(dir: string, port: number): Promise<void> {
+/**
+ * The cache file, with every stored port replaced: a result with that port came from the cache.
+ * Entries are sealed with their file's content: `contents` are the files' (and '' for no file).
+ */
+async function tamperCache(dir: string, port: number, contents: string[]): Promise<void> {
   const file = join(dir, 'config.json');
-  const data = JSON.parse(await readFile(file, 'utf8')) as { entries: { config: { port?: number } }[] };
-  for (const entry of data.entries) entry.config.port = port;
+  const data = JSON.parse(await readFile(file, 'utf8')) as { entries: { sealed: string }[] };
+  for (const entry of data.entries) {
+    for (const content of contents) {
+      const config = openConfig(content, entry.sealed);
+      if (config) entry.sealed = sealConfig(content, { ...config, port });
+    }
+  }
   await writeFile(file, JSON.stringify(data));
 }
 
@@ -316,7 +325,7 @@ test('cache: an unchanged YAML file is not read again; any edit is', async () =>
   const cache = { dir: join(root, 'cache'), build: 'b1' };
   const app = join(root, 'app');
   assert.is((await loadConfig(app, { cache })).port, 4100);
-  await tamperCache(cache.dir, 4999);
+  await tamperCache(cache.dir, 4999, ['port: 4100\nenv:\n  A: "1"\n']);
   const hit = await loadConfig(app, { cache });
   assert.is(hit.port, 4999);
   assert.is(hit.file, join(app, '.slipwayrc.yaml'));
@@ -330,16 +339,25 @@ test('cache: another build, another app directory or a config-less app each miss
   const root = await tree({ 'app/.slipwayrc.yaml': 'port: 4100\n', 'bare/Procfile': 'web: x\n' });
   const cache = { dir: join(root, 'cache'), build: 'b1' };
   await loadConfig(join(root, 'app'), { cache });
-  await tamperCache(cache.dir, 4999);
+  await tamperCache(cache.dir, 4999, ['port: 4100\n', '']);
   assert.is((await loadConfig(join(root, 'app'), { cache: { ...cache, build: 'b2' } })).port, 4100);
   await loadConfig(join(root, 'app'), { cache });
-  await tamperCache(cache.dir, 4999);
+  await tamperCache(cache.dir, 4999, ['port: 4100\n', '']);
   assert.is((await loadConfig(join(root, 'app'), { file: join(root, 'app', '.slipwayrc.yaml'), cache })).port, 4999);
   const bare = await loadConfig(join(root, 'bare'), { cache });
   assert.is(bare.port, undefined);
   assert.is(bare.app, 'bare');
-  await tamperCache(cache.dir, 4999);
+  await tamperCache(cache.dir, 4999, ['port: 4100\n', '']);
   assert.is((await loadConfig(join(root, 'bare'), { cache })).port, 4999, 'defaults are cached too');
+});
+
+test('cache: neither the file nor its env values are in the cache file as text', async () => {
+  const root = await tree({ 'app/.slipwayrc.yaml': 'app: vault\nenv:\n  DB_PASSWORD: hunter2-c4che\n' });
+  const cache = { dir: join(root, 'cache'), build: 'b1' };
+  await loadConfig(join(root, 'app'), { cache });
+  const stored = await readFile(join(cache.dir, 'config.json'), 'utf8');
+  for (const text of ['hunter2-c4che', 'DB_PASSWORD', 'vault']) assert.not.ok(stored.includes(text), text);
+  assert.equal((await loadConfig(join(root, 'app'), { cache })).env, { DB_PASSWORD: 'hunter2-c4che' });
 });
 
 test('cache: an invalid config is never stored, and a broken cache file is ignored', async () => {
@@ -604,6 +622,33 @@ test('the config root must be an object', () => {
   assert.is(invalid(['app']).message, 'config: the config must be an object of settings');
   assert.is(invalid('app: x').message, 'config: the config must be an object of settings');
   assert.is(resolveConfig(null, '/srv/x').app, 'x');
+});
+
+test('a YAML root tagged !!binary or !!set is not an object of settings', async () => {
+  for (const text of ['!!binary aGVsbG8=\n', '!!set\n? app\n']) {
+    const root = await tree({ '.slipwayrc.yaml': text });
+    const e = await rejection(loadConfig(root));
+    assert.is(e.code, 'CONFIG_INVALID');
+    assert.match(e.message, /^\.slipwayrc\.yaml:\d: the config must be an object of settings$/);
+  }
+});
+
+test('an alias without its anchor, or an alias bomb, is a CONFIG_LOAD error at the alias', async () => {
+  const missing = await rejection(loadConfig(await tree({ '.slipwayrc.yaml': 'app: shop\nport: *p\n' })));
+  assert.is(missing.code, 'CONFIG_LOAD');
+  assert.match(missing.message, /^\.slipwayrc\.yaml:2:7: Unresolved alias/);
+  const bomb = Array.from({ length: 5 }, (_, i) => {
+    const items =
+      i === 0
+        ? 'x,x,x,x,x,x,x,x,x,x'
+        : Array(10)
+            .fill(`*a${i - 1}`)
+            .join(',');
+    return `a${i}: &a${i} [${items}]`;
+  }).join('\n');
+  const e = await rejection(loadConfig(await tree({ '.slipwayrc.yaml': `${bomb}\n` })));
+  assert.is(e.code, 'CONFIG_LOAD');
+  assert.match(e.message, /^\.slipwayrc\.yaml:\d+:\d+: Excessive alias count/);
 });
 
 test('resolveConfig names the file relative to the app directory', () => {

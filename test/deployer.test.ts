@@ -17,10 +17,20 @@ const procfile = (hook = true) => ({
   warnings: [],
 });
 
-function deployer(plugins: Plugin[], options: { hook?: boolean; env?: Record<string, string> } = {}) {
+function deployer(
+  plugins: Plugin[],
+  options: { hook?: boolean; env?: Record<string, string>; applyTimeoutMs?: number } = {},
+) {
   const control = new MemoryControl();
   const config = resolveConfig({ app: 'unit', env: options.env ?? {} }, '/tmp/unit');
-  const d = new Deployer({ config, procfile: procfile(options.hook), control, plugins, version: 'v1' });
+  const d = new Deployer({
+    config,
+    procfile: procfile(options.hook),
+    control,
+    plugins,
+    version: 'v1',
+    applyTimeoutMs: options.applyTimeoutMs,
+  });
   return { d, control };
 }
 
@@ -152,6 +162,45 @@ test('a tap that never settles is cut off by its time limit, with an error namin
   assert.is(record.error?.code, 'PLUGIN_TIMEOUT');
   assert.match(record.error!.message, /stuck-plugin/);
   assert.match(record.error!.message, /postdeploy/);
+});
+
+test('a plugin whose apply throws: PLUGIN_FAILED naming it, in one line; nothing is opened', async () => {
+  const thrower: Plugin = {
+    name: 'thrower',
+    apply() {
+      throw new Error('no token file\n    at somewhere (x.js:1:1)');
+    },
+  };
+  const { d, control } = deployer([memoryRuntime(), thrower]);
+  const error = (await d.deploy().catch((e: unknown) => e)) as SlipwayError;
+  assert.is(error.code, 'PLUGIN_FAILED');
+  assert.is(error.message, 'plugin "thrower" failed in apply: no token file');
+  assert.is((error.cause as Error).message, 'no token file\n    at somewhere (x.js:1:1)');
+  assert.is(control.deployments.size, 0);
+});
+
+test('an apply that never settles is cut off by its time limit: PLUGIN_TIMEOUT naming the plugin; nothing is opened', async () => {
+  const hanging: Plugin = { name: 'hanging', apply: () => new Promise(() => {}) };
+  const { d, control } = deployer([memoryRuntime(), hanging], { applyTimeoutMs: 50 });
+  const error = (await d.deploy().catch((e: unknown) => e)) as SlipwayError;
+  assert.is(error.code, 'PLUGIN_TIMEOUT');
+  assert.is(error.message, 'plugin "hanging" did not finish apply within 50ms');
+  assert.is(control.deployments.size, 0);
+});
+
+test('a tap on a hook that does not exist is PLUGIN_INVALID naming the hook and the plugin, not a TypeError', async () => {
+  const typo: Plugin = {
+    name: 'typo',
+    apply(host) {
+      (host.hooks as any).succeded.tapPromise({ name: 'typo' }, async () => {});
+    },
+  };
+  const error = (await deployer([memoryRuntime(), typo])
+    .d.deploy()
+    .catch((e: unknown) => e)) as SlipwayError;
+  assert.is(error.code, 'PLUGIN_INVALID');
+  assert.match(error.message, /^plugin "typo": no hook "succeded" \(hooks: configure, deploymentStarted, build, /);
+  assert.is(error.data?.plugin, 'typo');
 });
 
 test('no runtime: NO_RUNTIME, and stages order taps within a hook', async () => {

@@ -3,6 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SlipwayError } from '../lib/core/errors.js';
 import { canonicalProcessType, formatProcfile, PROCESS_TYPE_PATTERN, parseProcfile } from '../lib/procfile/procfile.js';
+import { LINE_BREAK, mutated } from './support/mutations.js';
 
 const canonicalType = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/);
 const acceptedType = fc.stringMatching(/^[A-Za-z0-9_-]{1,80}$/).filter((t) => canonicalProcessType(t) !== '');
@@ -88,6 +89,28 @@ test('arbitrary text either parses or throws a one-line PROCFILE_INVALID with a 
       }
     }),
     { numRuns: 2000 },
+  );
+});
+
+const REAL_PROCFILES = [
+  'web: bundle exec puma -C config/puma.rb\nworker: bundle exec sidekiq -q default\nrelease: bin/rails db:migrate\n',
+  '# Procfile\nweb: node server.js --port $PORT\npostdeploy: npm run migrate && curl -fsS "$HOOK_URL"\n\nclock: node clock.js\n',
+  'web: gunicorn app:app --bind 0.0.0.0:$PORT\r\nworker: celery -A app worker\r\n',
+];
+
+test('real Procfiles broken (cut, flipped, NUL, BOM, CRLF, duplicated lines, huge): a value or a one-line PROCFILE_INVALID at file:line', () => {
+  fc.assert(
+    fc.property(mutated(REAL_PROCFILES), (text) => {
+      try {
+        parseProcfile(text);
+      } catch (error) {
+        if (!(error instanceof SlipwayError)) throw error;
+        assert.is(error.code, 'PROCFILE_INVALID');
+        assert.not.match(error.message, LINE_BREAK);
+        assert.match(error.message, /^Procfile:\d+:\d+: /);
+      }
+    }),
+    { numRuns: 1000 },
   );
 });
 

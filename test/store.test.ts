@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -649,6 +649,74 @@ test('a database written by schema version 1 is upgraded in place, its data kept
   assert.is(check.pragma('user_version', { simple: true }), latestVersion());
   assert.ok(latestVersion() >= 2);
   check.close();
+});
+
+test('env values are sealed at rest: config vars and release env read back, absent from every byte on disk', () => {
+  const file = freshFile();
+  const store = Store.open(file);
+  store.ensureApp('vault', { host: '127.0.0.1' });
+  store.setConfigVars('vault', { DB_PASSWORD: 'cfg-s3cret-91', EMPTY: '' });
+  const release = store.nextRelease('vault');
+  store.createDeployment(deployment({ id: 'dv', app: 'vault', release }));
+  const spec: ReleaseProcess = {
+    type: 'web',
+    index: 1,
+    name: 'web-1',
+    command: 'node server.js',
+    cwd: '/srv',
+    appEnv: { API_KEY: 'app-s3cret-27' },
+    runtimeEnv: { PORT: '5000' },
+  };
+  const artifact = { runtime: 'docker', image: 'x', oneOff: { env: { TOKEN: 'oneoff-s3cret-33' } } };
+  store.recordRelease({
+    app: 'vault',
+    release,
+    version: 'v1',
+    kind: 'deploy',
+    deploymentId: 'dv',
+    artifact,
+    processes: [spec],
+    createdAt: '2024-01-01T00:00:00.000Z',
+    sourceRelease: null,
+  });
+  assert.equal(store.getConfigVars('vault'), { DB_PASSWORD: 'cfg-s3cret-91', EMPTY: '' });
+  assert.equal(store.getRelease('vault', release)?.processes[0]?.appEnv, { API_KEY: 'app-s3cret-27' });
+  assert.equal(store.listReleases('vault')[0]?.artifact.oneOff?.env, { TOKEN: 'oneoff-s3cret-33' });
+  const dir = join(file, '..');
+  const bytes = Buffer.concat(
+    ['agent.db', 'agent.db-wal', 'agent.db-shm'].map((f) => {
+      try {
+        return readFileSync(join(dir, f));
+      } catch {
+        return Buffer.alloc(0);
+      }
+    }),
+  );
+  for (const secret of ['cfg-s3cret-91', 'app-s3cret-27', 'oneoff-s3cret-33'])
+    assert.not.ok(bytes.includes(secret), secret);
+  assert.is(mode(join(dir, 'secret.key')), 0o600);
+  store.close();
+  // Another store on the same files (the next agent) reads them with the same key.
+  const again = Store.open(file);
+  assert.equal(again.getConfigVars('vault').DB_PASSWORD, 'cfg-s3cret-91');
+  again.close();
+});
+
+test('values stored in plain text by an older slipway are sealed when the store opens', () => {
+  const file = freshFile();
+  const first = Store.open(file);
+  first.ensureApp('old', { host: '127.0.0.1' });
+  first.close();
+  const db = raw(file);
+  db.prepare(`INSERT INTO config_vars (app, key, value) VALUES ('old', 'LEGACY', 'plain-s3cret-44')`).run();
+  db.close();
+  const store = Store.open(file);
+  assert.equal(store.getConfigVars('old'), { LEGACY: 'plain-s3cret-44' });
+  const check = raw(file);
+  const stored = check.prepare(`SELECT value FROM config_vars WHERE key = 'LEGACY'`).get() as { value: string };
+  check.close();
+  assert.match(stored.value, /^sealed:v1:/);
+  store.close();
 });
 
 test.run();

@@ -1,14 +1,15 @@
 import type { DeploymentRecord } from '../../lib/core/context.js';
 import { agent } from '../app.js';
-import { appOption } from '../args.js';
+import { appArg, appOption, countArg } from '../args.js';
 import { defineCommand } from '../command.js';
 import { isRollbackTarget } from '../rollback-targets.js';
 import { table } from '../table.js';
 
 export const { run, options } = defineCommand({ ...appOption, limit: { type: 'string' } }, async ({ values }, io) => {
+  const app = appArg(values.app, 'deployments');
+  const query = new URLSearchParams({ limit: String(countArg(values.limit, 'limit', 'deployments', 10_000) ?? 50) });
+  if (app) query.set('app', app);
   const client = await agent();
-  const query = new URLSearchParams({ limit: String(values.limit ?? 50) });
-  if (values.app) query.set('app', String(values.app));
   const list = await client.call<DeploymentRecord[]>('GET', `/deployments?${query}`);
   if (io.json) {
     // Only a successful deployment made a release that `slipway rollback` can deploy again.

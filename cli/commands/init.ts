@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { SlipwayError } from '../../lib/core/errors.js';
-import { appOption } from '../args.js';
+import { appArg, appOption } from '../args.js';
 import { defineCommand } from '../command.js';
 
 function template(app: string): string {
@@ -48,13 +48,14 @@ app: ${app}
 }
 
 export const { run, options } = defineCommand({ ...appOption, force: { type: 'boolean' } }, async ({ values }, io) => {
+  const given = appArg(values.app, 'init');
   const dir = process.cwd();
   const file = join(dir, '.slipwayrc.yaml');
   if (existsSync(file) && !values.force) {
     throw new SlipwayError('USAGE', `${file} already exists; use --force to overwrite it`);
   }
   const app =
-    (values.app as string | undefined) ??
+    given ??
     basename(dir)
       .toLowerCase()
       .replace(/[^a-z0-9-]+/g, '-')

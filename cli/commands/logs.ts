@@ -5,7 +5,7 @@ import type { DeploymentRecord, LogLine } from '../../lib/core/context.js';
 import { SlipwayError } from '../../lib/core/errors.js';
 import { agent, resolveApp } from '../app.js';
 import { followAppLog, tailAppLog } from '../app-log-reader.js';
-import { appOption } from '../args.js';
+import { appArg, appOption } from '../args.js';
 import { defineCommand } from '../command.js';
 import type { Io } from '../io.js';
 
@@ -113,8 +113,15 @@ export const { run, options } = defineCommand(
       return appOutput(await resolveApp(values.app), count, follow, io);
     }
     if (values.num !== undefined) throw new SlipwayError('USAGE', 'logs: --num goes with --tail (the app output)');
-    const client = await agent();
+    appArg(values.app, 'logs');
     let id = positionals[0];
+    if (id !== undefined && !/^[0-9a-f][0-9a-f-]{0,35}$/i.test(id)) {
+      throw new SlipwayError(
+        'USAGE',
+        `logs: ${JSON.stringify(id)} is not a deployment id (as \`slipway deployments\` lists them)`,
+      );
+    }
+    const client = await agent();
     if (id && id.length < 36) {
       // A short id, as `slipway deployments` prints it.
       const all = await client.call<DeploymentRecord[]>('GET', '/deployments?limit=1000');

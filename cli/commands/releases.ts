@@ -3,7 +3,7 @@ import type { AgentClient } from '../../lib/control/client.js';
 import type { DeploymentRecord, LogLine } from '../../lib/core/context.js';
 import { SlipwayError } from '../../lib/core/errors.js';
 import { agent, resolveApp } from '../app.js';
-import { appOption } from '../args.js';
+import { appOption, releaseArg } from '../args.js';
 import { defineCommand } from '../command.js';
 import type { Io } from '../io.js';
 import { redeploy } from '../redeploy.js';
@@ -141,6 +141,7 @@ async function retry(client: AgentClient, app: string, io: Io): Promise<number> 
 
 export const { run, options } = defineCommand({ ...appOption }, async ({ values, positionals, command }, io) => {
   const app = await resolveApp(values.app);
+  if (command === 'releases:output' && positionals[0] !== undefined) releaseArg(positionals[0], command);
   const client = await agent();
   if (command === 'releases:output') return output(client, app, positionals[0], io);
   if (positionals.length > 0) throw new SlipwayError('USAGE', `${command}: unexpected argument "${positionals[0]}"`);

@@ -5,7 +5,7 @@ import type { DeploymentRecord } from '../../lib/core/context.js';
 import { SlipwayError } from '../../lib/core/errors.js';
 import { readProcfile } from '../../lib/procfile/procfile.js';
 import { agent, resolveApp } from '../app.js';
-import { appOption } from '../args.js';
+import { appOption, releaseArg } from '../args.js';
 import { defineCommand } from '../command.js';
 import { configCache } from '../config-cache.js';
 import { notATarget } from '../rollback-targets.js';
@@ -19,13 +19,14 @@ interface ReleaseRow {
 
 export const { run, options } = defineCommand({ ...appOption }, async ({ values, positionals }, io) => {
   const app = await resolveApp(values.app);
+  const wanted = positionals[0] === undefined ? undefined : releaseArg(positionals[0], 'rollback');
   const client = await agent();
   const releases = await client.call<ReleaseRow[]>('GET', `/apps/${app}/releases`);
   const deployments = await client.call<DeploymentRecord[]>('GET', `/deployments?app=${app}&limit=1000`);
   const live = deployments.find((d) => d.status === 'success');
   let target: ReleaseRow | undefined;
-  if (positionals[0]) {
-    const n = Number(positionals[0].replace(/^v/, ''));
+  if (wanted !== undefined) {
+    const n = wanted;
     target = releases.find((r) => r.release === n);
     if (!target) throw new SlipwayError('RELEASE_NOT_FOUND', notATarget(app, positionals[0], n, deployments));
   } else {

@@ -7,9 +7,19 @@
  */
 // zod's functional build, as the config schema: the agent loads only the parts used here.
 import * as z from 'zod/mini';
+import { APP_NAME_PATTERN } from '../config/defaults.js';
 import type { OneOffRequest, ProcessSpec, StartRequest } from '../control/protocol.js';
 import type { Artifact, FinishRecord, LogLine, OpenRequest, Upstream, Warning } from '../core/context.js';
 import { statuses } from '../core/status.js';
+
+// What becomes a file name under SLIPWAY_HOME: never a path ("/", "." or "..") nor a NUL.
+const segment = z.string().check(z.regex(/^(?!\.{1,2}$)[^/\\\0]{1,200}$/, { error: 'must be a name, not a path' }));
+const appName = z
+  .string()
+  .check(
+    z.maxLength(63),
+    z.regex(APP_NAME_PATTERN, { error: 'must be an app name (lowercase letters, digits and "-")' }),
+  );
 
 const env = z.record(z.string(), z.string());
 const count = z.number().check(z.refine(Number.isInteger, { error: 'must be a whole number' }), z.minimum(0));
@@ -41,9 +51,9 @@ const warning: z.ZodMiniType<Warning> = z.object({
 });
 
 const processSpec: z.ZodMiniType<ProcessSpec> = z.object({
-  type: z.string(),
+  type: segment,
   index: count,
-  name: z.string(),
+  name: segment,
   command: z.string(),
   cwd: z.string(),
   appEnv: env,
@@ -52,7 +62,7 @@ const processSpec: z.ZodMiniType<ProcessSpec> = z.object({
 });
 
 export const oneOffRequest: z.ZodMiniType<OneOffRequest> = z.object({
-  name: z.string(),
+  name: segment,
   command: z.string(),
   copyFrom: z.string(),
   appEnv: env,
@@ -65,7 +75,7 @@ export const oneOffRequest: z.ZodMiniType<OneOffRequest> = z.object({
 });
 
 export const openRequest: z.ZodMiniType<OpenRequest> = z.object({
-  app: z.string(),
+  app: appName,
   version: z.string(),
   kind: z.enum(['deploy', 'rollback', 'config', 'retry']),
   mode: z.enum(['postdeploy', 'heroku']),

@@ -1,6 +1,7 @@
 import { chmodSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type * as z from 'zod/mini';
+import { isAppName } from '../config/defaults.js';
 import type { StreamMessage } from '../control/protocol.js';
 import { SlipwayError, toSlipwayError } from '../core/errors.js';
 import type { Agent } from './agent.js';
@@ -218,14 +219,26 @@ function routes(agent: Agent, lifecycle: AgentLifecycle): [string, string, Handl
   ];
 }
 
+// A malformed escape (`%zz`) matches no route, rather than throwing a URIError.
+function decodeSegment(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
+}
+
 function match(pattern: string, path: string): Params | null {
   const a = pattern.split('/');
   const b = path.split('/');
   if (a.length !== b.length) return null;
   const params: Params = {};
   for (let i = 0; i < a.length; i++) {
-    if (a[i]!.startsWith(':')) params[a[i]!.slice(1)] = decodeURIComponent(b[i]!);
-    else if (a[i] !== b[i]) return null;
+    if (a[i]!.startsWith(':')) {
+      const value = decodeSegment(b[i]!);
+      if (value === null) return null;
+      params[a[i]!.slice(1)] = value;
+    } else if (a[i] !== b[i]) return null;
   }
   return params;
 }
@@ -240,6 +253,10 @@ export function createControlServer(agent: Agent, lifecycle: AgentLifecycle): Se
         if (method !== req.method) continue;
         const params = match(pattern, url.pathname);
         if (!params) continue;
+        // An app name becomes a directory under SLIPWAY_HOME: refused before any handler sees it.
+        if (params.app !== undefined && !isAppName(params.app)) {
+          throw new SlipwayError('USAGE', `${JSON.stringify(params.app)} is not an app name`);
+        }
         const body = req.method === 'POST' ? await readBody(req) : {};
         const result = await handler({ params, query: url.searchParams, body, res, req });
         if (result === STREAMED) return;

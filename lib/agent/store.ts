@@ -15,6 +15,7 @@ import { SlipwayError } from '../core/errors.js';
 import { assertTransition, type DeploymentStatus, isStatus } from '../core/status.js';
 import type { Mode } from '../core/types.js';
 import { migrate } from './migrations.js';
+import { isSealed, Sealer } from './sealed.js';
 
 export type { ReleaseArtifact, ReleaseProcess, ReleaseRow };
 
@@ -365,6 +366,8 @@ export class Store {
   private readonly s: Statements;
   private readonly logLimit: number;
   private readonly logTrimEvery: number;
+  /** Env values are stored sealed (lib/agent/sealed.ts). */
+  private readonly sealer: Sealer;
 
   /** Opens (creating if needed) and migrates the state database. `:memory:` gives a throwaway store. */
   static open(file: string, options: StoreOptions = {}): Store {
@@ -387,6 +390,7 @@ export class Store {
   private constructor(file: string, db: Database.Database, options: StoreOptions) {
     this.file = file;
     this.db = db;
+    this.sealer = Sealer.forDatabase(file);
     this.logLimit = options.logLimit ?? 10_000;
     this.logTrimEvery = options.logTrimEvery ?? 256;
     if (!(Number.isInteger(this.logLimit) && this.logLimit > 0)) {
@@ -396,6 +400,7 @@ export class Store {
       throw new RangeError(`logTrimEvery must be a positive integer, got ${this.logTrimEvery}`);
     }
     this.s = prepareAll(db);
+    this.sealOlderValues();
   }
 
   close(): void {
@@ -428,7 +433,7 @@ export class Store {
 
   getConfigVars(app: string): Record<string, string> {
     const vars: Record<string, string> = {};
-    for (const { key, value } of this.s.getVars.all(app)) vars[key] = value;
+    for (const { key, value } of this.s.getVars.all(app)) vars[key] = this.sealer.open(value);
     return vars;
   }
 
@@ -442,7 +447,7 @@ export class Store {
           throw new SlipwayError('USAGE', `invalid config var name ${JSON.stringify(key)}`);
         }
         if (value === null) this.s.unsetVar.run(app, key);
-        else if (typeof value === 'string') this.s.setVar.run(app, key, value);
+        else if (typeof value === 'string') this.s.setVar.run(app, key, this.sealer.seal(value));
         else throw new SlipwayError('USAGE', `config var ${key} must be a string or null`);
       }
       return this.getConfigVars(app);
@@ -458,6 +463,60 @@ export class Store {
     return row.last_release;
   }
 
+  /** Env values stored before they were sealed are sealed in place, once. */
+  private sealOlderValues(): void {
+    const plainVars = this.db
+      .prepare<[], { app: string; key: string; value: string }>(`SELECT app, key, value FROM config_vars`)
+      .all()
+      .filter((v) => !isSealed(v.value));
+    const plain = (env?: Record<string, string>) => env && Object.values(env).some((v) => !isSealed(v));
+    const releases = this.db
+      .prepare<[], ReleaseDbRow>(`SELECT * FROM releases`)
+      .all()
+      .map(toRelease)
+      .filter((r) => plain(r.artifact.oneOff?.env) || r.processes.some((p) => plain(p.appEnv) || plain(p.runtimeEnv)));
+    if (plainVars.length === 0 && releases.length === 0) return;
+    const setVar = this.db.prepare(`UPDATE config_vars SET value = ? WHERE app = ? AND key = ?`);
+    const setRelease = this.db.prepare(`UPDATE releases SET artifact = ?, processes = ? WHERE app = ? AND release = ?`);
+    // Opening a sealed value gives it back; opening a plain one too: sealing what was opened seals both.
+    const reseal = (env: Record<string, string>) => this.sealer.sealEnv(this.sealer.openEnv(env));
+    this.tx(() => {
+      for (const v of plainVars) setVar.run(this.sealer.seal(v.value), v.app, v.key);
+      for (const r of releases) {
+        setRelease.run(
+          JSON.stringify(this.sealArtifact(r.artifact, reseal)),
+          JSON.stringify(r.processes.map((p) => this.sealSpec(p, reseal))),
+          r.app,
+          r.release,
+        );
+      }
+    });
+  }
+
+  private sealSpec(p: ReleaseProcess, env: (e: Record<string, string>) => Record<string, string>): ReleaseProcess {
+    return {
+      ...p,
+      ...(p.appEnv ? { appEnv: env(p.appEnv) } : {}),
+      ...(p.runtimeEnv ? { runtimeEnv: env(p.runtimeEnv) } : {}),
+    };
+  }
+
+  private sealArtifact(
+    a: ReleaseArtifact,
+    env: (e: Record<string, string>) => Record<string, string>,
+  ): ReleaseArtifact {
+    return a.oneOff ? { ...a, oneOff: { ...a.oneOff, env: env(a.oneOff.env) } } : a;
+  }
+
+  private openRelease(r: ReleaseRow): ReleaseRow {
+    const open = (env: Record<string, string>) => this.sealer.openEnv(env);
+    return {
+      ...r,
+      artifact: this.sealArtifact(r.artifact, open),
+      processes: r.processes.map((p) => this.sealSpec(p, open)),
+    };
+  }
+
   recordRelease(r: ReleaseRow): void {
     this.tx(() => {
       if (this.s.coverRelease.run(r.release, r.app).changes === 0) throw appNotFound(r.app);
@@ -467,8 +526,10 @@ export class Store {
         version: r.version,
         kind: r.kind,
         deploymentId: r.deploymentId,
-        artifact: JSON.stringify(artifactOnly(r.artifact)),
-        processes: JSON.stringify(r.processes.map(specOnly)),
+        artifact: JSON.stringify(this.sealArtifact(artifactOnly(r.artifact), (env) => this.sealer.sealEnv(env))),
+        processes: JSON.stringify(
+          r.processes.map((p) => this.sealSpec(specOnly(p), (env) => this.sealer.sealEnv(env))),
+        ),
         sourceRelease: r.sourceRelease,
         createdAt: r.createdAt,
       });
@@ -477,12 +538,12 @@ export class Store {
 
   getRelease(app: string, release: number): ReleaseRow | undefined {
     const row = this.s.getRelease.get(app, release);
-    return row && toRelease(row);
+    return row && this.openRelease(toRelease(row));
   }
 
   /** Newest first. */
   listReleases(app: string): ReleaseRow[] {
-    return this.s.listReleases.all(app).map(toRelease);
+    return this.s.listReleases.all(app).map((row) => this.openRelease(toRelease(row)));
   }
 
   // ── deployments ───────────────────────────────────────────────────────

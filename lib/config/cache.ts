@@ -8,7 +8,13 @@
  * and the file is read, checked and stored again. Only YAML and JSON files
  * (and "no file at all") are kept: a JavaScript config can compute anything.
  * Invalid configs are never stored, since they throw before.
+ *
+ * The file's env values may be secrets, so neither the content nor the
+ * config is kept as text: an entry holds the content's hash and the config
+ * sealed (AES-256-GCM) with a key derived from the content itself. Only who
+ * holds the config file can open its entry — and has the values already.
  */
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -25,8 +31,34 @@ interface Entry {
   /** The config file, '' for none. */
   file: string;
   dir: string;
-  content: string;
-  config: ResolvedConfig;
+  /** sha256 of the content (hex). */
+  hash: string;
+  /** The resolved config as JSON, sealed with the content's key (base64 of iv, tag, ciphertext). */
+  sealed: string;
+}
+
+const hashOf = (content: string) => createHash('sha256').update(content).digest('hex');
+const keyOf = (content: string) => createHash('sha256').update('slipway config cache\0').update(content).digest();
+
+/** A config sealed with the key of `content` (exported for tests). */
+export function sealConfig(content: string, config: ResolvedConfig): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', keyOf(content), iv);
+  const body = Buffer.concat([cipher.update(JSON.stringify(config), 'utf8'), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
+}
+
+/** What sealConfig sealed, given the same content; undefined for any other. */
+export function openConfig(content: string, sealed: string): ResolvedConfig | undefined {
+  try {
+    const raw = Buffer.from(sealed, 'base64');
+    const decipher = createDecipheriv('aes-256-gcm', keyOf(content), raw.subarray(0, 12));
+    decipher.setAuthTag(raw.subarray(12, 28));
+    const text = Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+    return JSON.parse(text) as ResolvedConfig;
+  } catch {
+    return undefined;
+  }
 }
 
 const FILE = 'config.json';
@@ -47,7 +79,9 @@ export function cachedConfig(
   dir: string,
   content: string,
 ): ResolvedConfig | undefined {
-  return entries(cache).find((e) => e.file === file && e.dir === dir && e.content === content)?.config;
+  const hash = hashOf(content);
+  const entry = entries(cache).find((e) => e.file === file && e.dir === dir && e.hash === hash);
+  return entry && typeof entry.sealed === 'string' ? openConfig(content, entry.sealed) : undefined;
 }
 
 export function storeConfig(
@@ -60,7 +94,8 @@ export function storeConfig(
   // Only what survives JSON as it is (a YAML `.inf` in plugin options would not).
   if (!isDeepStrictEqual(JSON.parse(JSON.stringify(config)), config)) return;
   const kept = entries(cache).filter((e) => e.file !== file || e.dir !== dir);
-  const data = { build: cache.build, entries: [{ file, dir, content, config }, ...kept].slice(0, MAX_ENTRIES) };
+  const entry: Entry = { file, dir, hash: hashOf(content), sealed: sealConfig(content, config) };
+  const data = { build: cache.build, entries: [entry, ...kept].slice(0, MAX_ENTRIES) };
   try {
     // Config env values may be secrets: readable by this user only.
     mkdirSync(cache.dir, { recursive: true, mode: 0o700 });

@@ -29,6 +29,17 @@ export const DEFAULTS = Object.freeze({
   keepReleases: 5,
 } as const);
 
+/**
+ * What an app may be named: a DNS label. The name becomes a directory under
+ * SLIPWAY_HOME, a path segment of the control API and part of container and
+ * cgroup names, so nothing else (no "/", no "..") is ever accepted.
+ */
+export const APP_NAME_PATTERN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+
+export function isAppName(name: unknown): name is string {
+  return typeof name === 'string' && name.length <= 63 && APP_NAME_PATTERN.test(name);
+}
+
 /** Where the slipway settings live inside a file: under "slipway" in package.json. */
 export function settingsPath(filepath: string): string[] {
   return basename(filepath) === 'package.json' ? ['slipway'] : [];

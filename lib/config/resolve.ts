@@ -24,6 +24,10 @@ export { loadYamlOrJson } from './source.js';
 export function resolveConfig(raw: unknown, dir: string, file?: string): ResolvedConfig {
   const appDir = resolve(dir);
   const prefix = file ? settingsPath(file) : [];
+  // A YAML `!!binary` or `!!set` root reads as a Buffer or a Set: objects, but not of settings.
+  if (raw instanceof Uint8Array || raw instanceof Set || raw instanceof Map) {
+    throw invalid([{ path: [], message: 'the config must be an object of settings' }], appDir, file);
+  }
   const parsed = configSchema.safeParse(raw ?? {});
   if (!parsed.success) throw invalid(describeIssues(parsed.error.issues, raw, prefix), appDir, file);
   const config = parsed.data;

@@ -8,7 +8,9 @@ import * as z from 'zod/mini';
 import { formatBytes, parseDuration, parseSize } from '../core/units.js';
 import { PROCESS_TYPE_PATTERN } from '../procfile/procfile.js';
 
-export const APP_NAME_PATTERN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+import { APP_NAME_PATTERN } from './defaults.js';
+
+export { APP_NAME_PATTERN };
 
 /** A registry host (with an optional port) and an optional path under it: what goes before `/slipway/<app>`. */
 const REGISTRY_PATTERN = /^[a-zA-Z0-9.-]+(:[0-9]{1,5})?(\/[a-z0-9._-]+)*$/;

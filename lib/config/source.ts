@@ -2,7 +2,7 @@
  * Reading YAML and JSON config files with the `yaml` package, which also
  * tells where each key sits so that schema errors can name a line.
  */
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from 'yaml';
 import { settingsPath } from './defaults.js';
 import { ConfigSyntaxError } from './syntax-error.js';
 
@@ -14,7 +14,8 @@ import { ConfigSyntaxError } from './syntax-error.js';
 export function loadYamlOrJson(filepath: string, content: string): unknown {
   const lineCounter = new LineCounter();
   // `<<: *defaults` merge keys are YAML 1.1, but people write them (Rails habit).
-  const doc = parseDocument(content, { lineCounter, prettyErrors: false, merge: true });
+  // logLevel 'error': a key that is a list or map is reported as an unknown key, not as a Node warning on stderr.
+  const doc = parseDocument(content, { lineCounter, prettyErrors: false, merge: true, logLevel: 'error' });
   const error = doc.errors[0];
   if (error) {
     const { line, col } = lineCounter.linePos(error.pos[0]);
@@ -31,7 +32,29 @@ export function loadYamlOrJson(filepath: string, content: string): unknown {
       }
     }
   }
-  return doc.toJS();
+  try {
+    return doc.toJS();
+  } catch (error) {
+    // An alias whose anchor is missing, or too many aliases (a "billion laughs" file), shows only now.
+    const { line, col } = lineCounter.linePos(firstBadAlias(doc) ?? 0);
+    throw new ConfigSyntaxError((error as Error).message.split('\n')[0]!, line, col);
+  }
+}
+
+function firstBadAlias(doc: Document): number | undefined {
+  let offset: number | undefined;
+  let first: number | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      first ??= node.range?.[0];
+      if (node.resolve(doc) === undefined) {
+        offset = node.range?.[0];
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return offset ?? first;
 }
 
 /**

@@ -9,7 +9,7 @@ import type {
   Stream,
   Warning,
 } from './context.js';
-import { SlipwayError, toSlipwayError } from './errors.js';
+import { isSlipwayError, SlipwayError, toSlipwayError } from './errors.js';
 import { createHooks, type HookName, type Hooks, STAGE } from './hooks.js';
 import { LogBuffer } from './log-buffer.js';
 import { Masker } from './mask.js';
@@ -17,6 +17,7 @@ import type { Plugin, PluginHost } from './plugins.js';
 import type { DeploymentStatus } from './status.js';
 import { guardTaps } from './tap-guard.js';
 import type { Procfile, ResolvedConfig } from './types.js';
+import { formatDuration } from './units.js';
 
 export interface DeployerOptions {
   config: ResolvedConfig;
@@ -35,6 +36,8 @@ export interface DeployerOptions {
   heartbeatMs?: number;
   /** Extra secrets to mask (plugin tokens). */
   secrets?: string[];
+  /** How long a plugin's apply may take before the deployment fails with PLUGIN_TIMEOUT (1 min). */
+  applyTimeoutMs?: number;
 }
 
 /** When a step fails without saying how, the status it ends the deployment with. */
@@ -55,11 +58,35 @@ export const CORE_PLUGIN = 'slipway:core';
  * Runs one deployment through the phases. Plugins run here, in the caller's
  * process; the control plane (the agent) keeps state, processes and routes.
  */
+/** What a plugin's apply threw, as one line naming the plugin; the original kept as cause. */
+const APPLY_TIMEOUT_MS = 60_000;
+
+const pluginName = (plugin: Plugin) => (typeof plugin.name === 'string' ? plugin.name : 'unnamed');
+
+function applyError(plugin: Plugin, error: unknown): SlipwayError {
+  const name = pluginName(plugin);
+  const firstLine = (message: string) => message.split(/\r?\n/)[0]!.trim();
+  if (isSlipwayError(error)) {
+    if (error.data?.plugin) return error;
+    return new SlipwayError(error.code, `plugin "${name}": ${firstLine(error.message)}`, {
+      cause: error,
+      details: error.details,
+      data: { ...error.data, plugin: name },
+    });
+  }
+  const message = firstLine(error instanceof Error ? error.message : String(error));
+  return new SlipwayError('PLUGIN_FAILED', `plugin "${name}" failed in apply: ${message}`, {
+    cause: error,
+    details: 'The plugin threw while it was set up; nothing was deployed. Fix the plugin or its options.',
+    data: { plugin: name },
+  });
+}
+
 export class Deployer implements PluginHost {
   readonly hooks: Hooks = createHooks();
   #options: DeployerOptions;
   #config: ResolvedConfig;
-  #applied: Promise<void>[] = [];
+  #applied: { plugin: Plugin; applied: Promise<void> }[] = [];
   #masker = new Masker();
 
   constructor(options: DeployerOptions) {
@@ -84,8 +111,39 @@ export class Deployer implements PluginHost {
 
   /** Applies a plugin; `deploy()` waits for every pending apply. */
   use(plugin: Plugin): this {
-    this.#applied.push(Promise.resolve().then(() => plugin.apply(this)));
+    const applied = Promise.resolve().then(() => plugin.apply(this));
+    // Handled here and awaited by deploy(), within its time limit.
+    applied.catch(() => {});
+    this.#applied.push({ plugin, applied });
     return this;
+  }
+
+  /** Every pending apply, each within its time limit: one that never settles would hold the deployment for ever. */
+  async #waitForApplies(): Promise<void> {
+    const ms = this.#options.applyTimeoutMs ?? APPLY_TIMEOUT_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), ms);
+    });
+    try {
+      for (const { plugin, applied } of this.#applied) {
+        const outcome = await Promise.race([applied.then(() => 'done' as const), limit]).catch((error: unknown) => {
+          throw applyError(plugin, error);
+        });
+        if (outcome === 'late') {
+          const name = pluginName(plugin);
+          throw new SlipwayError(
+            'PLUGIN_TIMEOUT',
+            `plugin "${name}" did not finish apply within ${formatDuration(ms)}`,
+            {
+              data: { plugin: name },
+            },
+          );
+        }
+      }
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Secrets registered by plugins (tokens) are masked like env values. */
@@ -100,7 +158,7 @@ export class Deployer implements PluginHost {
   async deploy(): Promise<DeploymentRecord> {
     const { control, onEvent = () => {} } = this.#options;
     const emit = (event: DeploymentEvent) => onEvent(event);
-    await Promise.all(this.#applied);
+    await this.#waitForApplies();
     this.#config = await this.hooks.configure.promise(this.#config);
     const config = this.#config;
 

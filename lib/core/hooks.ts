@@ -1,6 +1,6 @@
 import { AsyncParallelHook, AsyncSeriesBailHook, AsyncSeriesHook, AsyncSeriesWaterfallHook } from 'tapable';
 import type { Artifact, DeploymentContext, StartedFormation } from './context.js';
-import type { SlipwayError } from './errors.js';
+import { SlipwayError } from './errors.js';
 import type { ResolvedConfig } from './types.js';
 
 /**
@@ -29,33 +29,56 @@ export interface TapExtras {
 }
 
 export function createHooks() {
-  return Object.freeze({
-    /** Transform the resolved config before anything runs. */
-    configure: new AsyncSeriesWaterfallHook<[ResolvedConfig], ResolvedConfig, TapExtras>(['config']),
-    /** The deployment was recorded and is about to build (Rollbar "started"). */
-    deploymentStarted: new AsyncParallelHook<[DeploymentContext], TapExtras>(['deployment']),
-    /** Build the artifact. The first runtime that returns one wins. */
-    build: new AsyncSeriesBailHook<[DeploymentContext], Artifact | undefined, TapExtras>(['deployment']),
-    /** Heroku mode: the release command, after the build, before anything starts. */
-    release: new AsyncSeriesHook<[DeploymentContext], TapExtras>(['deployment']),
-    /** Start the formation, not routed yet, and wait until web is ready. */
-    startContainers: new AsyncSeriesBailHook<[DeploymentContext], StartedFormation | undefined, TapExtras>([
-      'deployment',
-    ]),
-    /** Every new process accepted connections. */
-    containersStarted: new AsyncSeriesHook<[DeploymentContext], TapExtras>(['deployment']),
-    /** The gate: the postdeploy one-off, and notifiers with `required: true`. */
-    postdeploy: new AsyncSeriesHook<[DeploymentContext], TapExtras>(['deployment']),
-    /** Point the app's route at the new processes: the point of no return. */
-    routeSwitch: new AsyncSeriesHook<[DeploymentContext], TapExtras>(['deployment']),
-    /** Stop the previous release after the drain. */
-    retire: new AsyncSeriesHook<[DeploymentContext], TapExtras>(['deployment']),
-    /** After success: notifications. Failures only warn. */
-    succeeded: new AsyncParallelHook<[DeploymentContext], TapExtras>(['deployment']),
-    /** After any failure, with the error. Failures only warn. */
-    failed: new AsyncParallelHook<[DeploymentContext, SlipwayError], TapExtras>(['deployment', 'error']),
-    /** Every finished deployment, success or not (webhooks, cleanup). */
-    done: new AsyncParallelHook<[DeploymentContext], TapExtras>(['deployment']),
+  return refuseUnknown(
+    Object.freeze({
+      /** Transform the resolved config before anything runs. */
+      configure: new AsyncSeriesWaterfallHook<[ResolvedConfig], ResolvedConfig, TapExtras>(['config']),
+      /** The deployment was recorded and is about to build (Rollbar "started"). */
+      deploymentStarted: new AsyncParallelHook<[DeploymentContext], TapExtras>(['deployment']),
+      /** Build the artifact. The first runtime that returns one wins. */
+      build: new AsyncSeriesBailHook<[DeploymentContext], Artifact | undefined, TapExtras>(['deployment']),
+      /** Heroku mode: the release command, after the build, before anything starts. */
+      release: new AsyncSeriesHook<[DeploymentContext], TapExtras>(['deployment']),
+      /** Start the formation, not routed yet, and wait until web is ready. */
+      startContainers: new AsyncSeriesBailHook<[DeploymentContext], StartedFormation | undefined, TapExtras>([
+        'deployment',
+      ]),
+      /** Every new process accepted connections. */
+      containersStarted: new AsyncSeriesHook<[DeploymentContext], TapExtras>(['deployment']),
+      /** The gate: the postdeploy one-off, and notifiers with `required: true`. */
+      postdeploy: new AsyncSeriesHook<[DeploymentContext], TapExtras>(['deployment']),
+      /** Point the app's route at the new processes: the point of no return. */
+      routeSwitch: new AsyncSeriesHook<[DeploymentContext], TapExtras>(['deployment']),
+      /** Stop the previous release after the drain. */
+      retire: new AsyncSeriesHook<[DeploymentContext], TapExtras>(['deployment']),
+      /** After success: notifications. Failures only warn. */
+      succeeded: new AsyncParallelHook<[DeploymentContext], TapExtras>(['deployment']),
+      /** After any failure, with the error. Failures only warn. */
+      failed: new AsyncParallelHook<[DeploymentContext, SlipwayError], TapExtras>(['deployment', 'error']),
+      /** Every finished deployment, success or not (webhooks, cleanup). */
+      done: new AsyncParallelHook<[DeploymentContext], TapExtras>(['deployment']),
+    }),
+  );
+}
+
+// Looked up on any object by inspection, promise and JSON code: not hook names.
+const NOT_HOOKS = new Set(['then', 'toJSON', 'constructor', 'toString', 'valueOf', 'inspect', 'nodeType', '$$typeof']);
+
+/**
+ * The hooks object, which names a hook that does not exist (`hooks.nope`, a
+ * typo of a plugin) in a PLUGIN_INVALID listing the hooks, rather than
+ * letting `hooks.nope.tapPromise` fail as a TypeError.
+ */
+function refuseUnknown<T extends object>(hooks: T): T {
+  return new Proxy(hooks, {
+    get(target, key, receiver) {
+      if (typeof key === 'string' && !(key in target) && !NOT_HOOKS.has(key)) {
+        throw new SlipwayError('PLUGIN_INVALID', `no hook "${key}" (hooks: ${Object.keys(target).join(', ')})`, {
+          data: { hook: key },
+        });
+      }
+      return Reflect.get(target, key, receiver);
+    },
   });
 }
 

@@ -24,7 +24,8 @@ export function wrapTapError(hook: HookName, plugin: string, error: unknown): Sl
       data: { ...error.data, hook, plugin },
     });
   }
-  const message = error instanceof Error ? error.message : String(error);
+  // One line: a multi-line message (a stack, a vendor's page) stays in the cause, shown with --debug.
+  const message = (error instanceof Error ? error.message : String(error)).split(/\r?\n/)[0]!.trim();
   return new SlipwayError('PLUGIN_FAILED', `plugin "${plugin}" failed in the ${hook} hook: ${message}`, {
     cause: error,
     data: { hook, plugin },
