@@ -27,6 +27,8 @@ const ALLOWED_SH_C: Record<string, string[]> = {
   'plugins/process/index.ts': ['command'],
   // The Procfile command of a container; the image's CMD otherwise.
   'plugins/docker/container-spec.ts': ['plan.command'],
+  // The same for a swarm service's tasks.
+  'plugins/swarm/service-spec.ts': ['plan.command'],
   // Fixed wrappers (wait for the go line, join a cgroup) that exec the command given as "$1"/"$2".
   'lib/agent/memory-limit.ts': [
     `\`\${GATE}exec /bin/sh -c "$1"\``,
