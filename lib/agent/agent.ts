@@ -6,7 +6,7 @@ import type {
   ProcessSpec,
   StartRequest,
   StartResult,
-  StreamMessage,
+  StreamSend,
 } from '../control/protocol.js';
 import type {
   Artifact,
@@ -26,6 +26,7 @@ import { assertTransition } from '../core/status.js';
 import { Router } from '../router/router.js';
 import { APP_LOG_MAX_BYTES, AppLog } from './app-log.js';
 import type { HeldListener } from './handover.js';
+import { OutputBatch } from './output-batch.js';
 import { emptyTrash, pruneReleases } from './prune-releases.js';
 import { removeLeftoverScratch } from './scratch-copy.js';
 import type { LiveRow, ProcessRow, ReleaseArtifact, Store } from './store.js';
@@ -62,6 +63,8 @@ export class Agent {
   #live = new Map<string, LiveProcesses>();
   #maskers = new Map<string, Masker>();
   #leaseTimer: NodeJS.Timeout | undefined;
+  /** Process output on its way to the deployments' logs. */
+  #output: OutputBatch;
 
   constructor(
     readonly store: Store,
@@ -69,6 +72,7 @@ export class Agent {
     readonly log: (message: string) => void,
   ) {
     this.appLog = new AppLog(paths, APP_LOG_MAX_BYTES, log);
+    this.#output = new OutputBatch((id, lines) => store.appendLogs(id, lines), log);
     this.router = new Router({ log: (app: string, message: string) => log(`router ${app}: ${message}`) });
     this.supervisor = new Supervisor({
       paths,
@@ -79,7 +83,7 @@ export class Agent {
       output: (app, deploymentId, phase, stream, line, name) => {
         const masked = this.#masker(app).mask(line);
         if (this.#pending.has(deploymentId) || name === undefined) {
-          this.store.appendLogs(deploymentId, [{ phase, stream, line: masked, ts: Date.now() }]);
+          this.#output.push(deploymentId, { phase, stream, line: masked, ts: Date.now() });
         } else this.appLog.append(app, { ts: Date.now(), process: name, stream, line: masked });
       },
       recordProcess: (p) => store.recordProcess(p),
@@ -235,6 +239,7 @@ export class Agent {
     await this.router.close();
     await this.supervisor.stopAll(graceMs);
     await Promise.all(this.#retirements);
+    this.#output.flush();
     this.appLog.close();
   }
 
@@ -387,7 +392,20 @@ export class Agent {
 
   appendLogs(id: string, lines: LogLine[]): void {
     this.#deployment(id);
+    this.#output.flush(id);
     this.store.appendLogs(id, lines);
+  }
+
+  /** A deployment's stored log, the process output still on its way included. */
+  logs(id: string, after?: number): LogLine[] {
+    this.#output.flush(id);
+    return after === undefined ? this.store.getLogs(id) : this.store.getLogsAfter(id, after);
+  }
+
+  /** Lines after `seq`, at most `limit` (the dashboard follows a log with it). */
+  logsAfter(id: string, seq: number, limit: number): (LogLine & { seq: number })[] {
+    this.#output.flush(id);
+    return this.store.logsAfter(id, seq, limit);
   }
 
   async startProcesses(id: string, request: StartRequest): Promise<StartResult> {
@@ -402,13 +420,16 @@ export class Agent {
     return this.supervisor.start(d.app, id, start, id, pending ? prepareOneOff : undefined);
   }
 
-  async oneOff(id: string, request: OneOffRequest, send: (m: StreamMessage) => void, signal: AbortSignal) {
+  async oneOff(id: string, request: OneOffRequest, send: StreamSend, signal: AbortSignal) {
     const d = this.#active(id);
     const pending = this.#pending.get(id);
     const aborted = pending ? AbortSignal.any([signal, pending.abort.signal]) : signal;
-    return this.supervisor.oneOffs.run(d.app, id, request, send, aborted, {
+    const exit = await this.supervisor.oneOffs.run(d.app, id, request, send, aborted, {
       keepCopyWhile: () => this.#pending.has(id),
     });
+    // Its output is stored by the time its end is reported.
+    this.#output.flush(id);
+    return exit;
   }
 
   /**
@@ -420,6 +441,19 @@ export class Agent {
   switchRoute(id: string, upstreams: Upstream[], artifact?: Artifact): void {
     const d = this.#active(id);
     if (d.status !== 'success') assertTransition(d.status, 'success');
+    // A process of the new release that died after it was ready (while the hook ran) is never switched to.
+    const dead = this.supervisor.processes(id).filter((p) => !p.running);
+    if (d.status !== 'success' && dead.length > 0) {
+      const names = dead.map((p) => `${p.name} (pid ${p.pid})`).join(', ');
+      throw new SlipwayError(
+        'START_CRASHED',
+        `${names} of release ${d.release} exited before the switch; not switching to it`,
+        {
+          details:
+            'A process of the new release exited after it was ready; its output is in `slipway logs`. The previous version is still serving.',
+        },
+      );
+    }
     const pending = this.#pending.get(id);
     const before = this.store.getLive(d.app);
     this.router.setRoute(d.app, upstreams);
@@ -558,6 +592,7 @@ export class Agent {
       )
       .then((line) => {
         this.log(`deployment ${id}: ${line}`);
+        this.#output.flush(id);
         this.store.appendLogs(id, [{ phase: 'retire', stream: 'system', line, ts: Date.now() }]);
       })
       .catch((error: Error) => this.log(`deployment ${id}: retire: ${error.message}`))
@@ -588,6 +623,7 @@ export class Agent {
     if (waiter) setTimeout(waiter, RETIRE_SETTLE_MS).unref();
     const d = this.#deployment(id);
     const { logs, ...result } = record;
+    this.#output.flush(id);
     if (logs?.length) this.store.appendLogs(id, logs);
     if (d.finishedAt !== null) return d;
     if (result.status !== d.status) assertTransition(d.status, result.status);
