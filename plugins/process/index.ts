@@ -54,17 +54,33 @@ async function build(ctx: DeploymentContext): Promise<Artifact> {
   // Unchanged files are linked from the directory the live release runs from, even after a rollback.
   const previous = ctx.live ? await releasePath(agent, ctx.app, ctx.live.release) : undefined;
   const started = Date.now();
-  const stats = await snapshot(ctx.config.dir, dest, {
-    previous: previous && existsSync(previous) ? previous : undefined,
-    exclude: [agent.paths.home],
-  });
-  ctx.log(
-    'build',
-    `snapshot: ${stats.files} files (${stats.linked} unchanged, linked; ${stats.copied} copied) in ${Date.now() - started} ms`,
-    'system',
-  );
-  if (ctx.config.build) await runBuild(ctx, dest, ctx.config.build);
+  try {
+    const stats = await snapshot(ctx.config.dir, dest, {
+      previous: previous && existsSync(previous) ? previous : undefined,
+      exclude: [agent.paths.home],
+    });
+    ctx.log(
+      'build',
+      `snapshot: ${stats.files} files (${stats.linked} unchanged, linked; ${stats.copied} copied) in ${Date.now() - started} ms`,
+      'system',
+    );
+    if (ctx.config.build) await runBuild(ctx, dest, ctx.config.build);
+  } catch (error) {
+    // A release that failed to build is never run: its directory goes, and with it the space it took.
+    await rm(dest, { recursive: true, force: true }).catch(() => undefined);
+    throw buildFailure(error, ctx, dest);
+  }
   return { runtime: PLUGIN_NAME, release: ctx.release, path: dest };
+}
+
+/** A full file system is said plainly: it is not a bug, and not the app's fault. */
+function buildFailure(error: unknown, ctx: DeploymentContext, dest: string): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code !== 'ENOSPC' && code !== 'EDQUOT') return error;
+  const what = code === 'ENOSPC' ? 'no space left on device' : 'disk quota exceeded';
+  return new SlipwayError('DISK_FULL', `${what} while writing release ${ctx.release} of ${ctx.app} to ${dest}`, {
+    cause: error,
+  });
 }
 
 async function runBuild(ctx: DeploymentContext, cwd: string, command: string): Promise<void> {
