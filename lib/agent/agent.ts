@@ -32,6 +32,9 @@ import { removeLeftoverScratch } from './scratch-copy.js';
 import type { LiveRow, ProcessRow, ReleaseArtifact, Store } from './store.js';
 import { removeOutputFiles, Supervisor } from './supervisor.js';
 
+/** Store keys of the processes a deploying command runs itself (see trackProcess). */
+const TRACKED = 'tracked:';
+
 /** A deployment whose owner stops heartbeating for this long is aborted. */
 export const LEASE_MS = 4000;
 /** After a deployment finished, how long the release it replaced may go on idling before SIGTERM (see retire). */
@@ -191,7 +194,11 @@ export class Agent {
     };
     // The live set's processes are recorded under one key (the deployment, or a config restart of it).
     const mine = recorded.filter(
-      (p) => p.app === live.app && p.deploymentId === live.deploymentId && !p.key.startsWith('one-off:'),
+      (p) =>
+        p.app === live.app &&
+        p.deploymentId === live.deploymentId &&
+        !p.key.startsWith('one-off:') &&
+        !p.key.startsWith(TRACKED),
     );
     const key = liveSetKey(mine) ?? live.deploymentId;
     const found = new Map(
@@ -406,6 +413,35 @@ export class Agent {
   logsAfter(id: string, seq: number, limit: number): (LogLine & { seq: number })[] {
     this.#output.flush(id);
     return this.store.logsAfter(id, seq, limit);
+  }
+
+  /** Records a process the deploying command runs itself (a build): stopped when the deployment ends. */
+  trackProcess(id: string, p: { name: string; pid: number; startTime: number }): void {
+    const d = this.#active(id);
+    this.store.recordProcess({
+      key: `${TRACKED}${id}:${p.name}`,
+      app: d.app,
+      deploymentId: id,
+      name: p.name,
+      pid: p.pid,
+      startedAt: p.startTime,
+    });
+  }
+
+  /** Kills what the deploying command ran itself and left running (it was killed, or lost the agent). */
+  #stopTracked(id: string, app: string): void {
+    for (const p of this.store.listProcesses(app)) {
+      if (!p.key.startsWith(`${TRACKED}${id}:`)) continue;
+      if (sameProcessAlive(p.pid, p.startedAt)) {
+        try {
+          process.kill(-p.pid, 'SIGKILL');
+          this.log(`deployment ${id}: stopped its ${p.name} process (pid ${p.pid}), left by the deploying command`);
+        } catch {
+          // gone meanwhile
+        }
+      }
+      this.store.removeProcess(p.key);
+    }
   }
 
   async startProcesses(id: string, request: StartRequest): Promise<StartResult> {
@@ -629,6 +665,7 @@ export class Agent {
     if (result.status !== d.status) assertTransition(d.status, result.status);
     const pending = this.#pending.get(id);
     this.#pending.delete(id);
+    this.#stopTracked(id, d.app);
     if (result.status !== 'success') {
       pending?.abort.abort();
       await this.supervisor.stopDeployment(id, 5000);

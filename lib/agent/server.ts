@@ -16,6 +16,7 @@ import {
   startRequest,
   statusRequest,
   switchRequest,
+  trackRequest,
 } from './control-schemas.js';
 import { openDashboard } from './dashboard-host.js';
 
@@ -173,6 +174,11 @@ function routes(agent: Agent, lifecycle: AgentLifecycle): [string, string, Handl
       'POST',
       '/deployments/:id/logs',
       withBody(logsRequest, ({ params, body }) => agent.appendLogs(params.id!, body.lines)),
+    ],
+    [
+      'POST',
+      '/deployments/:id/tracked',
+      withBody(trackRequest, ({ params, body }) => agent.trackProcess(params.id!, body)),
     ],
     [
       'POST',

@@ -86,13 +86,20 @@ function buildFailure(error: unknown, ctx: DeploymentContext, dest: string): unk
 async function runBuild(ctx: DeploymentContext, cwd: string, command: string): Promise<void> {
   ctx.log('build', `$ ${command}`, 'system');
   // Loaded here: most deployments of this runtime have no build command.
-  const { ManagedProcess } = await import('../../lib/core/managed-process.js');
+  const { ManagedProcess, processStartTime } = await import('../../lib/core/managed-process.js');
   const proc = new ManagedProcess({
     argv: ['/bin/sh', '-c', command],
     cwd,
     env: buildEnv(ctx.app, ctx.version, { ...ctx.env }),
     onLine: (stream, line) => ctx.log('build', line, stream),
   });
+  // Its own process group outlives this command if it is killed: the agent then stops it.
+  const startTime = processStartTime(proc.pid);
+  if (startTime !== null) {
+    await agentOf(ctx)
+      .trackProcess(ctx.id, { name: 'build', pid: proc.pid, startTime })
+      .catch((error) => ctx.log('build', `the agent does not track the build: ${(error as Error).message}`, 'system'));
+  }
   const onAbort = () => void proc.stop(5000);
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   const exit = await proc.exited;
