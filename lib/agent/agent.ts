@@ -20,7 +20,7 @@ import type {
 import { SlipwayError } from '../core/errors.js';
 import { sameProcessAlive, startTimeToEpochMs } from '../core/managed-process.js';
 import { Masker } from '../core/mask.js';
-import { freePort } from '../core/ports.js';
+import { freePort, probePort } from '../core/ports.js';
 import type { DeploymentStatus } from '../core/status.js';
 import { assertTransition } from '../core/status.js';
 import { Router } from '../router/router.js';
@@ -312,17 +312,30 @@ export class Agent {
     const port = requested ?? existing?.port ?? (await freePort(host));
     const current = this.#listening.get(app);
     if (current?.port !== port || current.host !== host) {
-      if (current !== undefined) await this.router.closeApp(app);
+      const inUse = (error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') return error;
+        return new SlipwayError(
+          'PORT_IN_USE',
+          `port ${port} on ${host} is already in use; app ${app} cannot listen there`,
+        );
+      };
+      // An app moving to another port keeps its listener until the new port is known to be free.
+      if (current !== undefined) {
+        await probePort(port, host).catch((error) => {
+          throw inUse(error);
+        });
+        await this.router.closeApp(app);
+      }
       try {
         await this.#listen(app, port, host);
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-          throw new SlipwayError(
-            'PORT_IN_USE',
-            `port ${port} on ${host} is already in use; app ${app} cannot listen there`,
-          );
+        // Taken between the probe and the bind: back where it was.
+        if (current !== undefined) {
+          await this.#listen(app, current.port, current.host).catch(() => undefined);
+          const live = this.store.getLive(app);
+          if (live) this.router.setRoute(app, live.upstreams);
         }
-        throw error;
+        throw inUse(error);
       }
       const live = this.store.getLive(app);
       if (live) this.router.setRoute(app, live.upstreams);
