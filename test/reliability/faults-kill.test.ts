@@ -1,6 +1,6 @@
 // Fault matrix, killed processes: the deploying CLI SIGKILLed while it
 // builds and while the new processes start; the agent SIGKILLed while the new
-// processes start and during the switch. Each time: the deployment ends
+// processes start, while the CLI builds, and during the switch. Each time: the deployment ends
 // `aborted` (or `success` once past the switch) as recorded, the lock is
 // free, the live release answers through the router, no process is left
 // outside the live release, and SQLite's integrity check passes.
@@ -122,6 +122,31 @@ test('agent SIGKILLed while the new processes start: after its restart aborted, 
   await nothingLeftBehind(e2e, 'no orphaned process');
   await lockFree(dir, port, 'v3');
   console.log(`figures: agent SIGKILLed while starting -> ${d.status}; integrity_check ${integrityCheck()}`);
+});
+
+test('agent SIGKILLed while the CLI builds: after its restart aborted, the build stopped, integrity ok', async () => {
+  const pidFile = join(e2e.home, 'agent-building.pid');
+  const { dir, port } = await liveApp('agentbuild');
+  writeFileSync(
+    join(dir, '.slipwayrc.json'),
+    JSON.stringify({ app: 'agentbuild', port, build: `echo $$ > ${pidFile}; exec sleep 600` }),
+  );
+  const cli = e2e.spawn(['deploy', dir, '--revision', 'v2']);
+  await until(() => existsSync(pidFile), 15_000, 'the build to run');
+  const build = Number(readFileSync(pidFile, 'utf8'));
+  const status = await e2e.restartAgent('SIGKILL');
+  assert.is(status.code, 0, status.stderr);
+  await until(() => !alive(build), 10_000, 'the build command to be stopped');
+  if (cli.exitCode === null && cli.signalCode === null) await new Promise((resolve) => cli.once('exit', resolve));
+  const d = await latest('agentbuild');
+  assert.is(d.version, 'v2');
+  assert.is(d.status, 'aborted');
+  assert.is(await servedBody(port, 5000, 'v1 to serve again'), 'v1');
+  assert.is(integrityCheck(), 'ok');
+  await nothingLeftBehind(e2e, 'no orphaned process');
+  writeFileSync(join(dir, '.slipwayrc.json'), JSON.stringify({ app: 'agentbuild', port }));
+  await lockFree(dir, port, 'v3');
+  console.log(`figures: agent SIGKILLed while building -> ${d.status}; integrity_check ${integrityCheck()}`);
 });
 
 test('agent SIGKILLed during the switch: success as recorded, the new release serving, nothing orphaned, integrity ok', async () => {
