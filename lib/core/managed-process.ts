@@ -82,8 +82,9 @@ export class ManagedProcess {
 
   /**
    * Stops reading the child's output until resume(): what it writes waits in
-   * the pipes, and once they are full the child waits too. False when it was
-   * paused already.
+   * the pipes, and once they are full the child waits too. (Once the child
+   * exits, Node reads what is left in the pipes anyway: at most a pipe's
+   * worth.) False when it was paused already.
    */
   pause(): boolean {
     if (this.#paused) return false;
