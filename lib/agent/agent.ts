@@ -490,8 +490,9 @@ export class Agent {
   switchRoute(id: string, upstreams: Upstream[], artifact?: Artifact): void {
     const d = this.#active(id);
     if (d.status !== 'success') assertTransition(d.status, 'success');
-    // A process of the new release that died after it was ready (while the hook ran) is never switched to.
-    const dead = this.supervisor.processes(id).filter((p) => !p.running);
+    // A web process of the new release that died after it was ready (while the hook ran) is never
+    // switched to; other types are restarted once live, as any live process that exits.
+    const dead = this.supervisor.processes(id).filter((p) => p.port !== undefined && !p.running);
     if (d.status !== 'success' && dead.length > 0) {
       const names = dead.map((p) => `${p.name} (pid ${p.pid})`).join(', ');
       throw new SlipwayError(
@@ -499,7 +500,7 @@ export class Agent {
         `${names} of release ${d.release} exited before the switch; not switching to it`,
         {
           details:
-            'A process of the new release exited after it was ready; its output is in `slipway logs`. The previous version is still serving.',
+            'A web process of the new release exited after it was ready; its output is in `slipway logs`. The previous version is still serving.',
         },
       );
     }
