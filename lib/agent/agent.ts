@@ -6,7 +6,7 @@ import type {
   ProcessSpec,
   StartRequest,
   StartResult,
-  StreamMessage,
+  StreamSend,
 } from '../control/protocol.js';
 import type {
   Artifact,
@@ -20,16 +20,20 @@ import type {
 import { SlipwayError } from '../core/errors.js';
 import { sameProcessAlive, startTimeToEpochMs } from '../core/managed-process.js';
 import { Masker } from '../core/mask.js';
-import { freePort } from '../core/ports.js';
+import { freePort, probePort } from '../core/ports.js';
 import type { DeploymentStatus } from '../core/status.js';
 import { assertTransition } from '../core/status.js';
 import { Router } from '../router/router.js';
 import { APP_LOG_MAX_BYTES, AppLog } from './app-log.js';
 import type { HeldListener } from './handover.js';
+import { OutputBatch } from './output-batch.js';
 import { emptyTrash, pruneReleases } from './prune-releases.js';
 import { removeLeftoverScratch } from './scratch-copy.js';
 import type { LiveRow, ProcessRow, ReleaseArtifact, Store } from './store.js';
 import { removeOutputFiles, Supervisor } from './supervisor.js';
+
+/** Store keys of the processes a deploying command runs itself (see trackProcess). */
+const TRACKED = 'tracked:';
 
 /** A deployment whose owner stops heartbeating for this long is aborted. */
 export const LEASE_MS = 4000;
@@ -62,6 +66,8 @@ export class Agent {
   #live = new Map<string, LiveProcesses>();
   #maskers = new Map<string, Masker>();
   #leaseTimer: NodeJS.Timeout | undefined;
+  /** Process output on its way to the deployments' logs. */
+  #output: OutputBatch;
 
   constructor(
     readonly store: Store,
@@ -69,6 +75,7 @@ export class Agent {
     readonly log: (message: string) => void,
   ) {
     this.appLog = new AppLog(paths, APP_LOG_MAX_BYTES, log);
+    this.#output = new OutputBatch((id, lines) => store.appendLogs(id, lines), log);
     this.router = new Router({ log: (app: string, message: string) => log(`router ${app}: ${message}`) });
     this.supervisor = new Supervisor({
       paths,
@@ -79,7 +86,7 @@ export class Agent {
       output: (app, deploymentId, phase, stream, line, name) => {
         const masked = this.#masker(app).mask(line);
         if (this.#pending.has(deploymentId) || name === undefined) {
-          this.store.appendLogs(deploymentId, [{ phase, stream, line: masked, ts: Date.now() }]);
+          this.#output.push(deploymentId, { phase, stream, line: masked, ts: Date.now() });
         } else this.appLog.append(app, { ts: Date.now(), process: name, stream, line: masked });
       },
       recordProcess: (p) => store.recordProcess(p),
@@ -187,7 +194,11 @@ export class Agent {
     };
     // The live set's processes are recorded under one key (the deployment, or a config restart of it).
     const mine = recorded.filter(
-      (p) => p.app === live.app && p.deploymentId === live.deploymentId && !p.key.startsWith('one-off:'),
+      (p) =>
+        p.app === live.app &&
+        p.deploymentId === live.deploymentId &&
+        !p.key.startsWith('one-off:') &&
+        !p.key.startsWith(TRACKED),
     );
     const key = liveSetKey(mine) ?? live.deploymentId;
     const found = new Map(
@@ -235,6 +246,7 @@ export class Agent {
     await this.router.close();
     await this.supervisor.stopAll(graceMs);
     await Promise.all(this.#retirements);
+    this.#output.flush();
     this.appLog.close();
   }
 
@@ -300,17 +312,30 @@ export class Agent {
     const port = requested ?? existing?.port ?? (await freePort(host));
     const current = this.#listening.get(app);
     if (current?.port !== port || current.host !== host) {
-      if (current !== undefined) await this.router.closeApp(app);
+      const inUse = (error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') return error;
+        return new SlipwayError(
+          'PORT_IN_USE',
+          `port ${port} on ${host} is already in use; app ${app} cannot listen there`,
+        );
+      };
+      // An app moving to another port keeps its listener until the new port is known to be free.
+      if (current !== undefined) {
+        await probePort(port, host).catch((error) => {
+          throw inUse(error);
+        });
+        await this.router.closeApp(app);
+      }
       try {
         await this.#listen(app, port, host);
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-          throw new SlipwayError(
-            'PORT_IN_USE',
-            `port ${port} on ${host} is already in use; app ${app} cannot listen there`,
-          );
+        // Taken between the probe and the bind: back where it was.
+        if (current !== undefined) {
+          await this.#listen(app, current.port, current.host).catch(() => undefined);
+          const live = this.store.getLive(app);
+          if (live) this.router.setRoute(app, live.upstreams);
         }
-        throw error;
+        throw inUse(error);
       }
       const live = this.store.getLive(app);
       if (live) this.router.setRoute(app, live.upstreams);
@@ -387,7 +412,49 @@ export class Agent {
 
   appendLogs(id: string, lines: LogLine[]): void {
     this.#deployment(id);
+    this.#output.flush(id);
     this.store.appendLogs(id, lines);
+  }
+
+  /** A deployment's stored log, the process output still on its way included. */
+  logs(id: string, after?: number): LogLine[] {
+    this.#output.flush(id);
+    return after === undefined ? this.store.getLogs(id) : this.store.getLogsAfter(id, after);
+  }
+
+  /** Lines after `seq`, at most `limit` (the dashboard follows a log with it). */
+  logsAfter(id: string, seq: number, limit: number): (LogLine & { seq: number })[] {
+    this.#output.flush(id);
+    return this.store.logsAfter(id, seq, limit);
+  }
+
+  /** Records a process the deploying command runs itself (a build): stopped when the deployment ends. */
+  trackProcess(id: string, p: { name: string; pid: number; startTime: number }): void {
+    const d = this.#active(id);
+    this.store.recordProcess({
+      key: `${TRACKED}${id}:${p.name}`,
+      app: d.app,
+      deploymentId: id,
+      name: p.name,
+      pid: p.pid,
+      startedAt: p.startTime,
+    });
+  }
+
+  /** Kills what the deploying command ran itself and left running (it was killed, or lost the agent). */
+  #stopTracked(id: string, app: string): void {
+    for (const p of this.store.listProcesses(app)) {
+      if (!p.key.startsWith(`${TRACKED}${id}:`)) continue;
+      if (sameProcessAlive(p.pid, p.startedAt)) {
+        try {
+          process.kill(-p.pid, 'SIGKILL');
+          this.log(`deployment ${id}: stopped its ${p.name} process (pid ${p.pid}), left by the deploying command`);
+        } catch {
+          // gone meanwhile
+        }
+      }
+      this.store.removeProcess(p.key);
+    }
   }
 
   async startProcesses(id: string, request: StartRequest): Promise<StartResult> {
@@ -402,13 +469,16 @@ export class Agent {
     return this.supervisor.start(d.app, id, start, id, pending ? prepareOneOff : undefined);
   }
 
-  async oneOff(id: string, request: OneOffRequest, send: (m: StreamMessage) => void, signal: AbortSignal) {
+  async oneOff(id: string, request: OneOffRequest, send: StreamSend, signal: AbortSignal) {
     const d = this.#active(id);
     const pending = this.#pending.get(id);
     const aborted = pending ? AbortSignal.any([signal, pending.abort.signal]) : signal;
-    return this.supervisor.oneOffs.run(d.app, id, request, send, aborted, {
+    const exit = await this.supervisor.oneOffs.run(d.app, id, request, send, aborted, {
       keepCopyWhile: () => this.#pending.has(id),
     });
+    // Its output is stored by the time its end is reported.
+    this.#output.flush(id);
+    return exit;
   }
 
   /**
@@ -420,6 +490,20 @@ export class Agent {
   switchRoute(id: string, upstreams: Upstream[], artifact?: Artifact): void {
     const d = this.#active(id);
     if (d.status !== 'success') assertTransition(d.status, 'success');
+    // A web process of the new release that died after it was ready (while the hook ran) is never
+    // switched to; other types are restarted once live, as any live process that exits.
+    const dead = this.supervisor.processes(id).filter((p) => p.port !== undefined && !p.running);
+    if (d.status !== 'success' && dead.length > 0) {
+      const names = dead.map((p) => `${p.name} (pid ${p.pid})`).join(', ');
+      throw new SlipwayError(
+        'START_CRASHED',
+        `${names} of release ${d.release} exited before the switch; not switching to it`,
+        {
+          details:
+            'A web process of the new release exited after it was ready; its output is in `slipway logs`. The previous version is still serving.',
+        },
+      );
+    }
     const pending = this.#pending.get(id);
     const before = this.store.getLive(d.app);
     this.router.setRoute(d.app, upstreams);
@@ -558,6 +642,7 @@ export class Agent {
       )
       .then((line) => {
         this.log(`deployment ${id}: ${line}`);
+        this.#output.flush(id);
         this.store.appendLogs(id, [{ phase: 'retire', stream: 'system', line, ts: Date.now() }]);
       })
       .catch((error: Error) => this.log(`deployment ${id}: retire: ${error.message}`))
@@ -588,11 +673,13 @@ export class Agent {
     if (waiter) setTimeout(waiter, RETIRE_SETTLE_MS).unref();
     const d = this.#deployment(id);
     const { logs, ...result } = record;
+    this.#output.flush(id);
     if (logs?.length) this.store.appendLogs(id, logs);
     if (d.finishedAt !== null) return d;
     if (result.status !== d.status) assertTransition(d.status, result.status);
     const pending = this.#pending.get(id);
     this.#pending.delete(id);
+    this.#stopTracked(id, d.app);
     if (result.status !== 'success') {
       pending?.abort.abort();
       await this.supervisor.stopDeployment(id, 5000);

@@ -88,6 +88,9 @@ export const openRequest: z.ZodMiniType<OpenRequest> = z.object({
 
 export const statusRequest = z.object({ status });
 
+/** A process the deploying command runs itself (a build), for the agent to stop if the deployment ends without it. */
+export const trackRequest = z.object({ name: z.string(), pid: count, startTime: count });
+
 export const logsRequest = z.object({ lines: z._default(z.array(logLine), []) });
 
 export const startRequest: z.ZodMiniType<StartRequest> = z.object({

@@ -40,7 +40,7 @@ function source(agent: Agent): DashboardSource {
     deployments: (app, limit) => agent.store.listDeployments({ app, limit }),
     deployment: (id) => agent.store.getDeployment(id),
     // As many as the store keeps: a page shows a deployment's whole output.
-    logsAfter: (id, seq) => agent.store.logsAfter(id, seq, 10_000),
+    logsAfter: (id, seq) => agent.logsAfter(id, seq, 10_000),
     phaseMarks: (id) => agent.store.phaseMarks(id),
     releases: (app) => agent.store.listReleases(app),
     traffic: (app) => agent.router.stats(app),

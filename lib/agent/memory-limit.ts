@@ -21,6 +21,11 @@ export interface MemoryLimit {
   /** True when the limit was hit. */
   exceeded(): boolean;
   /**
+   * SIGKILLs every process still in the limit: with a cgroup, also those
+   * that left the process group (a child in a new session, a daemon).
+   */
+  killAll(): void;
+  /**
    * Removes the limit. A cgroup can only go once the kernel no longer counts
    * any process in it, which can lag the last exit a little: removal is
    * retried on timers (never blocking the event loop) and the promise settles
@@ -93,6 +98,7 @@ function cgroupV1(name: string, bytes: number): MemoryLimit | null {
     argv: (command, options) => cgroupArgv(join(dir, 'cgroup.procs'), command, options),
     watch() {},
     exceeded: () => readCounter(join(dir, 'memory.oom_control'), 'oom_kill') > 0,
+    killAll: () => killListed(join(dir, 'cgroup.procs')),
     dispose: once(() => removeCgroup(dir)),
   };
 }
@@ -122,8 +128,26 @@ function cgroupV2(name: string, bytes: number): MemoryLimit | null {
     argv: (command, options) => cgroupArgv(join(dir, 'cgroup.procs'), command, options),
     watch() {},
     exceeded: () => readCounter(join(dir, 'memory.events'), 'oom_kill') > 0,
+    killAll: () => killListed(join(dir, 'cgroup.procs')),
     dispose: once(() => removeCgroup(dir)),
   };
+}
+
+/** SIGKILLs the processes a cgroup.procs file lists. */
+function killListed(procsFile: string): void {
+  let listed: string;
+  try {
+    listed = readFileSync(procsFile, 'utf8');
+  } catch {
+    return;
+  }
+  for (const pid of listed.split('\n').filter(Boolean)) {
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
 }
 
 function rmdirQuietly(dir: string): void {
@@ -203,6 +227,8 @@ function rssWatch(bytes: number, intervalMs = 100): MemoryLimit {
       timer.unref();
     },
     exceeded: () => hit,
+    // Only the process group is known here: its leader's stop already reached it.
+    killAll() {},
     dispose: async () => clearInterval(timer),
   };
 }

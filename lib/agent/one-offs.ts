@@ -1,5 +1,5 @@
 import { scratchDir } from '../control/paths.js';
-import type { OneOffRequest, StreamMessage } from '../control/protocol.js';
+import type { OneOffRequest, StreamMessage, StreamSend } from '../control/protocol.js';
 import { composeEnv, hostEnv } from '../core/env.js';
 import { ManagedProcess, processStartTime } from '../core/managed-process.js';
 import { createMemoryLimit, type MemoryLimit } from './memory-limit.js';
@@ -210,7 +210,7 @@ export class OneOffs {
     app: string,
     deploymentId: string,
     request: OneOffRequest,
-    send: (message: StreamMessage) => void,
+    send: StreamSend,
     signal: AbortSignal,
     options: {
       /**
@@ -230,9 +230,12 @@ export class OneOffs {
         : `${request.name}-${deploymentId.slice(0, 8)}-${process.hrtime.bigint()}`;
     const copy = ready ?? (await makeScratchCopy(request.copyFrom, scratchDir(this.host.paths, app, scratchName)));
     const env = this.#oneOffEnv(app, request);
+    let proc: ManagedProcess | undefined;
     const onLine = (stream: 'stdout' | 'stderr', line: string) => {
       if (request.store && request.phase !== 'run') this.host.output(app, deploymentId, request.phase, stream, line);
-      send({ type: 'log', stream, line });
+      const room = send({ type: 'log', stream, line });
+      // The reader is behind: the one-off's output waits in its pipe (and the one-off with it).
+      if (room && proc?.pause()) void room.then(() => proc?.resume());
     };
     // The process spawned ahead runs this one-off only if it is the very same: command, limit, environment.
     const gated = ready && prepared ? await prepared.process.catch(() => null) : null;
@@ -244,7 +247,6 @@ export class OneOffs {
       gated.envKey === envKey(env);
     if (gated && !same) void this.#cleanup(`process of ${scratchName}`, () => disposeGated(gated));
     let limit: MemoryLimit;
-    let proc: ManagedProcess;
     if (gated && same) {
       ({ limit, proc } = gated);
       gated.onLine = onLine;
@@ -253,9 +255,10 @@ export class OneOffs {
     } else {
       // Its own cgroup: the one of a process spawned ahead and not used may still be being removed.
       limit = createMemoryLimit(gated ? `${scratchName}-1` : scratchName, request.memoryBytes);
-      proc = new ManagedProcess({ argv: limit.argv(request.command), cwd: copy.path, env, onLine });
-      this.#track(app, deploymentId, scratchName, proc);
-      limit.watch(proc.pid, () => proc.signalGroup('SIGKILL'));
+      const own = new ManagedProcess({ argv: limit.argv(request.command), cwd: copy.path, env, onLine });
+      proc = own;
+      this.#track(app, deploymentId, scratchName, own);
+      limit.watch(own.pid, () => own.signalGroup('SIGKILL'));
     }
     const set = this.#running.get(deploymentId) ?? new Set();
     set.add(proc);
@@ -274,7 +277,9 @@ export class OneOffs {
     const exit = await proc.exited;
     clearTimeout(timer);
     signal.removeEventListener('abort', onAbort);
+    // Nothing it started outlives it: its process group, and what left the group but not the limit.
     proc.signalGroup('SIGKILL');
+    limit.killAll();
     if (reason === 'exit' && limit.exceeded()) reason = 'oom';
     if (reason === 'exit' && exit.signal) reason = 'signal';
     set.delete(proc);
@@ -310,6 +315,7 @@ async function disposePrepared(prepared: PreparedCopy): Promise<void> {
 /** Stops a process spawned ahead that will not run (it only waits on its gate), then removes its limit. */
 async function disposeGated(gated: GatedProcess): Promise<void> {
   gated.proc.signalGroup('SIGKILL');
+  gated.limit.killAll();
   await gated.proc.exited;
   await gated.limit.dispose();
 }

@@ -2,7 +2,7 @@ import { chmodSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type * as z from 'zod/mini';
 import { isAppName } from '../config/defaults.js';
-import type { StreamMessage } from '../control/protocol.js';
+import type { StreamMessage, StreamSend } from '../control/protocol.js';
 import { SlipwayError, toSlipwayError } from '../core/errors.js';
 import type { Agent } from './agent.js';
 import {
@@ -17,6 +17,7 @@ import {
   startRequest,
   statusRequest,
   switchRequest,
+  trackRequest,
 } from './control-schemas.js';
 import { openDashboard } from './dashboard-host.js';
 
@@ -66,11 +67,37 @@ function readBody(req: IncomingMessage): Promise<unknown> {
   });
 }
 
+/** What a stream holds for a reader before the one-off behind it is paused. */
+const STREAM_BUFFER_BYTES = 1024 * 1024;
+
 /** Streams NDJSON messages; ends when `work` settles. */
-async function stream(res: ServerResponse, work: (send: (m: StreamMessage) => void) => Promise<StreamMessage>) {
+async function stream(res: ServerResponse, work: (send: StreamSend) => Promise<StreamMessage>) {
   res.writeHead(200, { 'content-type': 'application/x-ndjson' });
-  const send = (m: StreamMessage) => {
-    if (!res.destroyed) res.write(`${JSON.stringify(m)}\n`);
+  // Messages go out together once per turn of the event loop: a one-off
+  // printing lines by the thousand costs one write each turn, not one each line.
+  let queued = '';
+  const write = () => {
+    if (queued && !res.destroyed && !res.writableEnded) res.write(queued);
+    queued = '';
+  };
+  // A reader slower than the one-off: the one-off waits (its output is
+  // paused) rather than the agent holding what the reader has not taken.
+  let room: Promise<void> | undefined;
+  const send: StreamSend = (m) => {
+    if (!queued) setImmediate(write);
+    queued += `${JSON.stringify(m)}\n`;
+    if (queued.length + res.writableLength <= STREAM_BUFFER_BYTES || res.destroyed) return;
+    room ??= new Promise<void>((resolve) => {
+      const done = () => {
+        res.off('drain', done);
+        res.off('close', done);
+        room = undefined;
+        resolve();
+      };
+      res.on('drain', done);
+      res.on('close', done);
+    });
+    return room;
   };
   try {
     send(await work(send));
@@ -78,6 +105,7 @@ async function stream(res: ServerResponse, work: (send: (m: StreamMessage) => vo
     const e = toSlipwayError(error);
     send({ type: 'error', code: e.code, message: e.message });
   }
+  write();
   res.end();
   return STREAMED;
 }
@@ -134,8 +162,7 @@ function routes(agent: Agent, lifecycle: AgentLifecycle): [string, string, Handl
         }
         // `?after=N`: only the lines after line N, each with its number (`slipway logs --follow`).
         const after = query.get('after');
-        if (after !== null) return agent.store.getLogsAfter(params.id!, Number(after) || 0);
-        return agent.store.getLogs(params.id!);
+        return agent.logs(params.id!, after === null ? undefined : Number(after) || 0);
       },
     ],
     ['POST', '/deployments/:id/heartbeat', ({ params }) => agent.heartbeat(params.id!)],
@@ -148,6 +175,11 @@ function routes(agent: Agent, lifecycle: AgentLifecycle): [string, string, Handl
       'POST',
       '/deployments/:id/logs',
       withBody(logsRequest, ({ params, body }) => agent.appendLogs(params.id!, body.lines)),
+    ],
+    [
+      'POST',
+      '/deployments/:id/tracked',
+      withBody(trackRequest, ({ params, body }) => agent.trackProcess(params.id!, body)),
     ],
     [
       'POST',

@@ -231,6 +231,15 @@ export class AgentClient implements ControlPlane {
 
   // ── process runtime ────────────────────────────────────────────────────
 
+  /**
+   * Hands the agent a process this command runs for the deployment (a build
+   * command): when the deployment ends without this command (its lease
+   * lapsed, the agent restarted), the agent kills its process group.
+   */
+  async trackProcess(id: string, process: { name: string; pid: number; startTime: number }): Promise<void> {
+    await this.call('POST', `/deployments/${id}/tracked`, process);
+  }
+
   startProcesses(id: string, req: StartRequest): Promise<StartResult> {
     return this.call('POST', `/deployments/${id}/processes`, req);
   }

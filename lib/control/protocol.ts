@@ -75,6 +75,12 @@ export type StreamMessage =
     }
   | { type: 'error'; code: string; message: string };
 
+/**
+ * Sends a stream message; a promise back means the reader is behind: the
+ * sender waits for it (pauses what produces the messages) until it settles.
+ */
+export type StreamSend = (message: StreamMessage) => void | Promise<void>;
+
 export interface ErrorBody {
   error: { code: string; message: string; details?: string; data?: Record<string, unknown> };
 }

@@ -66,6 +66,12 @@ export const catalogue = {
     status: 'build-error',
     details: 'The build command failed; its output is in `slipway logs`.',
   },
+  DISK_FULL: {
+    severity: 'deployment',
+    status: 'build-error',
+    details:
+      'The file system holding SLIPWAY_HOME is full: free space (a lower `keepReleases`, other files), then deploy again. The previous version is still serving.',
+  },
   START_CRASHED: {
     severity: 'deployment',
     status: 'crashed-error',

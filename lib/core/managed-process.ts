@@ -30,6 +30,9 @@ export class ManagedProcess {
   readonly lastLines = new RingBuffer(20);
   exit: ExitInfo | null = null;
   #child: ChildProcess;
+  #paused = false;
+  /** Settles `exited` once the output is read again (see pause). */
+  #onResume: (() => void) | undefined;
 
   constructor(options: SpawnOptions) {
     const [file, ...args] = options.argv;
@@ -62,13 +65,42 @@ export class ManagedProcess {
       this.#child.on('exit', (code, signal) => {
         // A gate never opened would otherwise hold 'close' (and its pipe) open.
         this.#child.stdio[3]?.destroy();
-        const timer = setTimeout(() => settle({ code, signal }), 200);
+        let timer: NodeJS.Timeout | undefined;
+        // While its output is paused, what is left in the pipes is not read yet: wait for it.
+        const arm = () => {
+          timer = setTimeout(() => settle({ code, signal }), 200);
+        };
+        if (this.#paused) this.#onResume = arm;
+        else arm();
         this.#child.once('close', () => {
           clearTimeout(timer);
           settle({ code, signal });
         });
       });
     });
+  }
+
+  /**
+   * Stops reading the child's output until resume(): what it writes waits in
+   * the pipes, and once they are full the child waits too. (Once the child
+   * exits, Node reads what is left in the pipes anyway: at most a pipe's
+   * worth.) False when it was paused already.
+   */
+  pause(): boolean {
+    if (this.#paused) return false;
+    this.#paused = true;
+    this.#child.stdout?.pause();
+    this.#child.stderr?.pause();
+    return true;
+  }
+
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.#child.stdout?.resume();
+    this.#child.stderr?.resume();
+    this.#onResume?.();
+    this.#onResume = undefined;
   }
 
   /** Lets a gated child go on. */

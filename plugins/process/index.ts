@@ -54,29 +54,52 @@ async function build(ctx: DeploymentContext): Promise<Artifact> {
   // Unchanged files are linked from the directory the live release runs from, even after a rollback.
   const previous = ctx.live ? await releasePath(agent, ctx.app, ctx.live.release) : undefined;
   const started = Date.now();
-  const stats = await snapshot(ctx.config.dir, dest, {
-    previous: previous && existsSync(previous) ? previous : undefined,
-    exclude: [agent.paths.home],
-  });
-  ctx.log(
-    'build',
-    `snapshot: ${stats.files} files (${stats.linked} unchanged, linked; ${stats.copied} copied) in ${Date.now() - started} ms`,
-    'system',
-  );
-  if (ctx.config.build) await runBuild(ctx, dest, ctx.config.build);
+  try {
+    const stats = await snapshot(ctx.config.dir, dest, {
+      previous: previous && existsSync(previous) ? previous : undefined,
+      exclude: [agent.paths.home],
+    });
+    ctx.log(
+      'build',
+      `snapshot: ${stats.files} files (${stats.linked} unchanged, linked; ${stats.copied} copied) in ${Date.now() - started} ms`,
+      'system',
+    );
+    if (ctx.config.build) await runBuild(ctx, dest, ctx.config.build);
+  } catch (error) {
+    // A release that failed to build is never run: its directory goes, and with it the space it took.
+    await rm(dest, { recursive: true, force: true }).catch(() => undefined);
+    throw buildFailure(error, ctx, dest);
+  }
   return { runtime: PLUGIN_NAME, release: ctx.release, path: dest };
+}
+
+/** A full file system is said plainly: it is not a bug, and not the app's fault. */
+function buildFailure(error: unknown, ctx: DeploymentContext, dest: string): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code !== 'ENOSPC' && code !== 'EDQUOT') return error;
+  const what = code === 'ENOSPC' ? 'no space left on device' : 'disk quota exceeded';
+  return new SlipwayError('DISK_FULL', `${what} while writing release ${ctx.release} of ${ctx.app} to ${dest}`, {
+    cause: error,
+  });
 }
 
 async function runBuild(ctx: DeploymentContext, cwd: string, command: string): Promise<void> {
   ctx.log('build', `$ ${command}`, 'system');
   // Loaded here: most deployments of this runtime have no build command.
-  const { ManagedProcess } = await import('../../lib/core/managed-process.js');
+  const { ManagedProcess, processStartTime } = await import('../../lib/core/managed-process.js');
   const proc = new ManagedProcess({
     argv: ['/bin/sh', '-c', command],
     cwd,
     env: buildEnv(ctx.app, ctx.version, { ...ctx.env }),
     onLine: (stream, line) => ctx.log('build', line, stream),
   });
+  // Its own process group outlives this command if it is killed: the agent then stops it.
+  const startTime = processStartTime(proc.pid);
+  if (startTime !== null) {
+    await agentOf(ctx)
+      .trackProcess(ctx.id, { name: 'build', pid: proc.pid, startTime })
+      .catch((error) => ctx.log('build', `the agent does not track the build: ${(error as Error).message}`, 'system'));
+  }
   const onAbort = () => void proc.stop(5000);
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   const exit = await proc.exited;
