@@ -115,8 +115,9 @@ export class Agent {
    * route is set before its port opens, so a reopened port never answers 404
    * for an app with a live release. What was found and done goes to the log.
    */
-  async recover(options: { listeners?: ReadonlyMap<string, HeldListener> } = {}): Promise<void> {
-    this.#handedListeners = new Map(options.listeners);
+  async recover(options: { takeover?: boolean } = {}): Promise<void> {
+    // Taking over from a running agent: its ports are still its own until it hands them over (openListeners).
+    this.#deferListening = options.takeover === true;
     const apps = this.store.listApps().map((app) => app.name);
     // Release directories pruned just before an earlier agent stopped.
     for (const app of apps) void emptyTrash(this.paths, app, (line) => this.log(line));
@@ -164,11 +165,6 @@ export class Agent {
       this.store.removeProcess(p.key);
       removeOutputFiles(this.supervisor.outputFiles(p.app, p.key));
     }
-    // Handed-over listeners of apps with no live release: they answer 404 here as they did there.
-    for (const [app, handed] of this.#handedListeners) {
-      this.router.adoptListener(app, handed.server, { held: handed.release() });
-    }
-    this.#handedListeners.clear();
     this.#leaseTimer = setInterval(() => void this.#checkLeases(), 500);
     this.#leaseTimer.unref();
   }
@@ -545,19 +541,37 @@ export class Agent {
   #listening = new Map<string, { port: number; host: string }>();
 
   async #listen(app: string, port: number, host: string): Promise<void> {
-    const handed = this.#handedListeners.get(app);
-    if (handed) {
-      // A listener the agent this one replaces handed over: already bound, already accepting.
-      this.#handedListeners.delete(app);
-      this.router.adoptListener(app, handed.server, { held: handed.release() });
-    } else {
-      await this.router.listen(app, port, host);
+    if (this.#deferListening) {
+      this.#deferred.set(app, { port, host });
+      return;
     }
+    await this.router.listen(app, port, host);
     this.#listening.set(app, { port, host });
   }
 
-  /** Listeners handed over by the agent this one replaces, until each app's route is set. */
-  #handedListeners = new Map<string, HeldListener>();
+  /** While taking over: the apps whose routes are set and whose listeners the agent being replaced holds. */
+  #deferListening = false;
+  #deferred = new Map<string, { port: number; host: string }>();
+
+  /**
+   * Taking over, once every route is set: serves on the listeners the agent
+   * being replaced handed over (and, for an app it had none for, binds its
+   * port). What they accepted meanwhile is served now.
+   */
+  async openListeners(handed: ReadonlyMap<string, HeldListener>): Promise<void> {
+    this.#deferListening = false;
+    for (const [app, { port, host }] of this.#deferred) {
+      const listener = handed.get(app);
+      if (listener) this.router.adoptListener(app, listener.server, { held: listener.release() });
+      else await this.router.listen(app, port, host);
+      this.#listening.set(app, { port, host });
+    }
+    // Listeners of apps with no live release: they answer 404 here as they did there.
+    for (const [app, listener] of handed) {
+      if (!this.#deferred.has(app)) this.router.adoptListener(app, listener.server, { held: listener.release() });
+    }
+    this.#deferred.clear();
+  }
 
   /**
    * Refuses a handover while work that cannot move to another agent is

@@ -8,8 +8,9 @@
  * in-flight requests and exit, leaving the processes running.
  *
  *   old                                   new (--takeover)
- *   spawn ───────────────────────────────▶ hello
- *   listener(app) + socket, … , done ────▶ recover: adopt processes, routes, accept
+ *   spawn ───────────────────────────────▶ recover: adopt processes, set routes
+ *                                   ◀──── hello
+ *   listener(app) + socket, … , done ────▶ accept on them
  *                                   ◀──── serving
  *   stop accepting, close control socket
  *   control-free ────────────────────────▶ listen on the control socket, take the lock
@@ -121,10 +122,11 @@ export async function handOver(from: HandoverFrom): Promise<{ pid: number }> {
       child.send(message, handle as never, (error) => (error ? reject(error) : resolve())),
     );
   try {
-    await inbox.next('hello', STEP_TIMEOUT_MS);
+    // The new agent says hello once it has adopted the processes and set the routes.
+    await inbox.next('hello', SERVING_TIMEOUT_MS);
     for (const [app, server] of from.listeners) await send({ t: 'listener', app }, server);
     await send({ t: 'listeners-done' });
-    await inbox.next('serving', SERVING_TIMEOUT_MS);
+    await inbox.next('serving', STEP_TIMEOUT_MS);
   } catch (error) {
     child.kill('SIGKILL');
     throw new SlipwayError(

@@ -136,8 +136,9 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (error) => log(`unhandled rejection: ${(error as Error)?.stack ?? String(error)}`));
   if (takeover) {
     try {
-      const listeners = await takeover.listeners();
-      await agent.recover({ listeners });
+      // Everything adopted and routed first: the sockets come last, so nothing waits on this agent's start.
+      await agent.recover({ takeover: true });
+      await agent.openListeners(await takeover.listeners());
       await takeover.serving();
     } catch (error) {
       await takeover.failed((error as Error).message);

@@ -1,8 +1,9 @@
 // Load during deployments, Docker runtime: autocannon's steady load and a
 // recording probe on the router while examples/hello is deployed 10 times as
 // containers (a passing and a failing postdeploy in turn), rolled back,
-// given new config vars (a new release), and while a web container of web=2
-// crashes and the Engine restarts it.
+// given new config vars (a new release), while the agent is replaced
+// (`slipway agent restart`), and while a web container of web=2 crashes and
+// the Engine restarts it.
 // No request fails, every status is 2xx, and every answer comes from the
 // release live at that moment.
 import { test } from 'uvu';
@@ -79,6 +80,24 @@ engineTest(
     assert.ok(after.length > 0 && after.every((id) => !before.includes(id)), 'new containers serve');
   },
 );
+
+engineTest('agent restart with a container app under load: no request fails, the same containers serve', async () => {
+  assert.ok(app, 'the deployments above ran');
+  const timeline = new LiveTimeline('r10');
+  const running = async () =>
+    (await e2e.containers(app))
+      .filter((c) => c.State === 'running')
+      .map((c) => c.Id)
+      .sort();
+  const before = await running();
+  const { figures, wrong } = await measure({ port, timeline, versionOf: helloVersion }, async () => {
+    const r = await e2e.run(['agent', 'restart']);
+    assert.is(r.code, 0, r.stderr);
+  });
+  reportFigures('agent restart (socket handover)', 'docker', figures);
+  assertNoFailures(figures, wrong);
+  assert.equal(await running(), before, 'no container started or stopped');
+});
 
 engineTest(
   'a crashed web container of web=2 is restarted by the Engine while the other serves: no request fails',
