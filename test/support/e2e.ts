@@ -119,17 +119,23 @@ export class E2E {
   }
 }
 
-/** SIGKILLs the process group of every process whose working directory is under `dir` (ours only). */
+/**
+ * SIGKILLs the process group of every process working under `dir`, or run
+ * with it as SLIPWAY_HOME (an agent a late CLI call started): ours only.
+ */
 function killProcessesUnder(dir: string): void {
   for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     let cwd: string;
+    let environ: string;
     try {
       cwd = readlinkSync(`/proc/${entry}/cwd`);
+      environ = readFileSync(`/proc/${entry}/environ`, 'utf8');
     } catch {
       continue;
     }
-    if (cwd !== dir && !cwd.startsWith(`${dir}/`)) continue;
+    const underDir = cwd === dir || cwd.startsWith(`${dir}/`);
+    if (!underDir && !environ.split('\0').includes(`SLIPWAY_HOME=${dir}`)) continue;
     try {
       process.kill(-Number(entry), 'SIGKILL');
     } catch {
