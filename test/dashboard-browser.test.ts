@@ -1,7 +1,7 @@
 // The dashboard in a real browser (chromium), against a real agent with real
 // deployments: history with a success and a hook-error, a slow hook's output
 // arriving live, a rollback started from the page, a browser without the token.
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator } from 'playwright-core';
 import { test } from 'uvu';

@@ -2,13 +2,12 @@
 // process's env (as their docs recommend) appear in no byte of the CLI's output
 // and no file under SLIPWAY_HOME — even when the vendor echoes them back in
 // its error answers.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { E2E } from './support/e2e.js';
+import { filesUnder, readPresent } from './support/files.js';
 
 const e2e = new E2E();
 const ROLLBAR_TOKEN = 'rollbar-token-5f2c9e1a77d04b';
@@ -28,16 +27,6 @@ test.after(async () => {
   vendor.close();
   await e2e.cleanup();
 });
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    const s = statSync(path, { throwIfNoEntry: false });
-    if (!s) return [];
-    if (s.isDirectory()) return filesUnder(path);
-    return s.isFile() ? [path] : [];
-  });
-}
 
 test('notifier tokens appear nowhere in CLI output or under SLIPWAY_HOME', async () => {
   const base = `http://127.0.0.1:${(vendor.address() as AddressInfo).port}`;
@@ -72,7 +61,7 @@ test('notifier tokens appear nowhere in CLI output or under SLIPWAY_HOME', async
   for (const token of [ROLLBAR_TOKEN, SLACK_TOKEN]) {
     assert.not.ok(all.includes(token), `${token} in CLI output`);
     for (const file of files) {
-      assert.not.ok(readFileSync(file).includes(token), `${token} in ${file}`);
+      assert.not.ok(readPresent(file).includes(token), `${token} in ${file}`);
     }
   }
 });

@@ -5,7 +5,7 @@
 // and --json, of every command that shows deployments, logs, config or
 // status) and every file under SLIPWAY_HOME (state.db and its WAL, agent.log,
 // the app's output logs) is searched for each secret, also URL-encoded.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import * as assert from 'uvu/assert';
 import { type DockerE2E, dockerSuite } from '../support/docker.js';
 import type { E2E } from '../support/e2e.js';
 import { servedBody } from '../support/e2e.js';
+import { filesUnder, readPresent } from '../support/files.js';
 
 const { e2e: dockerE2E, engineTest } = dockerSuite();
 
@@ -32,16 +33,6 @@ test.before(async () => {
 test.after(() => {
   vendor.close();
 });
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    const s = statSync(path, { throwIfNoEntry: false });
-    if (!s) return [];
-    if (s.isDirectory()) return filesUnder(path);
-    return s.isFile() ? [path] : [];
-  });
-}
 
 interface Seeded {
   configVar: string;
@@ -115,7 +106,7 @@ async function scenario(
   const ownSource = (file: string) => {
     const m = /\/apps\/[^/]+\/releases\/\d+\/(.+)$/.exec(file);
     const original = m ? join(dir, m[1]!) : '';
-    return m !== null && existsSync(original) && readFileSync(original).equals(readFileSync(file));
+    return m !== null && existsSync(original) && readFileSync(original).equals(readPresent(file));
   };
   const files = filesUnder(e2e.home).filter((f) => !ownSource(f));
   assert.ok(files.some((f) => f.endsWith('state.db')));
@@ -124,7 +115,7 @@ async function scenario(
   const found: string[] = [];
   for (const [name, secret] of Object.entries(seeded)) {
     for (const file of files)
-      if (readFileSync(file).includes(secret)) found.push(`${name} in ${file.slice(e2e.home.length)}`);
+      if (readPresent(file).includes(secret)) found.push(`${name} in ${file.slice(e2e.home.length)}`);
   }
   assert.equal(found, [], 'secrets found');
   for (const [name, secret] of Object.entries(seeded)) {
@@ -133,7 +124,7 @@ async function scenario(
     for (const form of new Set([secret, encodeURIComponent(secret), Buffer.from(secret).toString('base64')])) {
       assert.not.ok(all.includes(form), `${name} in CLI output`);
       for (const file of files) {
-        const content = readFileSync(file);
+        const content = readPresent(file);
         if (form === secret) bytes += content.length;
         assert.not.ok(content.includes(form), `${name} in ${file}`);
       }
